@@ -1,0 +1,167 @@
+"""YAML configuration parsed into validated frozen dataclasses.
+
+Config is data: every YAML mapping is checked against the dataclass it becomes.
+An unknown key, a missing required key or a wrong type is a `ConfigError` that
+names the file and the key path, raised before any work starts.
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A configuration file is malformed; the message names file and key."""
+
+
+def load_yaml(path: str | Path) -> Any:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: file not found")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _check_value(value: Any, tp: Any, where: str) -> Any:
+    """Check `value` against annotation `tp`; return it (lists become tuples)."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if tp is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        errors = []
+        for arg in args:
+            try:
+                return _check_value(value, arg, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(f"{where}: expected {' or '.join(_type_name(a) for a in args)}, "
+                          f"got {type(value).__name__} {value!r}")
+    if tp is type(None):
+        if value is not None:
+            raise ConfigError(f"{where}: expected null, got {value!r}")
+        return None
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {type(value).__name__} {value!r}")
+        item_tp = args[0] if args else Any
+        return tuple(_check_value(v, item_tp, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin in (dict, Mapping, typing.Mapping) or tp is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {type(value).__name__} {value!r}")
+        return dict(value)
+    if dataclasses.is_dataclass(tp):
+        return from_dict(tp, value, where)
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number, got {type(value).__name__} {value!r}")
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an integer, got {type(value).__name__} {value!r}")
+        return value
+    if tp in (str, bool):
+        if not isinstance(value, tp):
+            raise ConfigError(f"{where}: expected {tp.__name__}, got {type(value).__name__} {value!r}")
+        return value
+    raise TypeError(f"unsupported config annotation {tp!r} at {where}")
+
+
+def from_dict(cls: type, data: Any, where: str) -> Any:
+    """Build dataclass `cls` from a YAML mapping, validating keys and types.
+
+    Args:
+        cls: a dataclass type whose fields are the allowed keys.
+        data: the parsed YAML value.
+        where: "file: key.path" prefix for error messages.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__} {data!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(fields)}")
+    kwargs = {}
+    for name, f in fields.items():
+        if name in data:
+            kwargs[name] = _check_value(data[name], hints[name], f"{where}.{name}")
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{where}: missing required key {name!r}")
+    return cls(**kwargs)
+
+
+@dataclass(frozen=True)
+class WeightsSpec:
+    """Where a checkpoint comes from.
+
+    Attributes:
+        path: local file (relative paths are relative to the repository root).
+        env: environment variable that may hold the path (takes precedence).
+        sha256: expected hash of the file; a mismatch is an error.
+        source: how the library itself would fetch it ("dac", "encodec",
+            "huggingface:<repo>/<file>", "none"); used in the help message.
+    """
+
+    path: str | None = None
+    env: str | None = None
+    sha256: str | None = None
+    source: str = "none"
+
+
+@dataclass(frozen=True)
+class CodecSpec:
+    """One codec operating point from `codecs/*.yaml`."""
+
+    name: str
+    family: str
+    params: dict = field(default_factory=dict)
+    weights: WeightsSpec | None = None
+    description: str = ""
+    source_file: str = ""
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One named test set from `datasets.yaml`.
+
+    Bundled sets list their files relative to `data/` (verified against
+    `data/MANIFEST.sha256`); user-provided sets give a `root_env` variable
+    and a glob.
+    """
+
+    name: str
+    description: str = ""
+    files: tuple[str, ...] = ()
+    glob: str | None = None
+    root: str | None = None
+    root_env: str | None = None
+    limit: int | None = None
+    licence: str = ""
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """A suite: codecs x datasets x metrics, from `suites/<name>.yaml`."""
+
+    name: str
+    codecs: tuple[str, ...]
+    datasets: tuple[str, ...]
+    metrics: tuple[str, ...]
+    description: str = ""
+    seed: int = 0
+    max_items: int | None = None
+    token_stats: bool = True
