@@ -138,19 +138,24 @@ class CodecSpec:
 class DatasetSpec:
     """One named test set from `datasets.yaml`.
 
-    Bundled sets list their files relative to `data/` (verified against
-    `data/MANIFEST.sha256`); user-provided sets give a `root_env` variable
-    and a glob.
+    Attributes:
+        name: registry name.
+        glob: pattern of audio files under the root (sorted; recursive with **).
+        root: folder; relative paths are relative to the repository root.
+        root_env: environment variable that overrides `root` (user-provided sets).
+        bundled: files ship in `data/` and are verified against
+            `data/MANIFEST.sha256` when the dataset is loaded.
+        limit: use only the first `limit` files (sorted order).
     """
 
     name: str
-    description: str = ""
-    files: tuple[str, ...] = ()
-    glob: str | None = None
+    glob: str
     root: str | None = None
     root_env: str | None = None
-    limit: int | None = None
+    bundled: bool = False
+    description: str = ""
     licence: str = ""
+    limit: int | None = None
 
 
 @dataclass(frozen=True)
