@@ -31,7 +31,15 @@ def load_yaml(path: str | Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
 
 
+_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "a boolean",
+          type(None): "null", dict: "a mapping"}
+
+
 def _type_name(tp: Any) -> str:
+    if tp in _NAMES:
+        return _NAMES[tp]
+    if typing.get_origin(tp) is tuple:
+        return "a list"
     return getattr(tp, "__name__", str(tp))
 
 
@@ -42,6 +50,12 @@ def _check_value(value: Any, tp: Any, where: str) -> Any:
     if tp is Any:
         return value
     if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        non_null = [a for a in args if a is not type(None)]
+        if len(non_null) == 1 and value is not None and (
+                dataclasses.is_dataclass(non_null[0]) or typing.get_origin(non_null[0]) is not None):
+            return _check_value(value, non_null[0], where)   # keep the inner, precise message
         errors = []
         for arg in args:
             try:
