@@ -93,20 +93,35 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+# Modules that add their own subcommands: each defines add_parser(subparsers),
+# registering a handler with `set_defaults(func=handler)`; handler(args) -> exit code.
+EXTENSIONS = ("bench.reports.cli", "bench.train.cli", "bench.robustness.cli", "bench.regress.cli",
+              "bench.perf.cli", "bench.listening.cli")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    import importlib
     parser = argparse.ArgumentParser(prog="run_bench.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="codecs (bitrate, token rate, weights), datasets, metrics")
+    sub.add_parser("list", help="codecs (bitrate, token rate, weights), datasets, metrics"
+                   ).set_defaults(func=cmd_list)
     p = sub.add_parser("run", help="score a suite; writes reports/<suite>/results.csv")
     _add_run_args(p)
     p.add_argument("--report", action="store_true", help="also write the report afterwards")
+    p.set_defaults(func=cmd_run)
     p = sub.add_parser("report", help="tables and plots from reports/<suite>/results.csv")
     p.add_argument("--suite", default="default")
     p.add_argument("--out", default="reports")
+    p.set_defaults(func=cmd_report)
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):   # feature not in this tree
+                continue
+            raise
+        module.add_parser(sub)
     return parser
-
-
-COMMANDS = {"list": cmd_list, "run": cmd_run, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.registry import UnknownNameError
     from bench.datasets import DatasetError
     try:
-        return COMMANDS[args.command](args)
+        return args.func(args)
     except (ConfigError, PreflightError, RunLockedError, UnknownNameError, DatasetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
