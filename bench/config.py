@@ -184,3 +184,4 @@ class SuiteSpec:
     seed: int = 0
     max_items: int | None = None
     token_stats: bool = True
+    listen: tuple[str, ...] = ()   # listening-page items, "dataset/item_id"; () = default choice
