@@ -88,6 +88,11 @@ def cmd_report(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     written = write_report(results, out_dir)
+    if getattr(args, "html", False):   # after the plots, so the page shows them
+        from bench.listening import write_listening_page
+        from bench.listening.cli import items_arg
+        from bench.runner import load_suite
+        written["html"] = write_listening_page(out_dir, items=items_arg(args), suite=load_suite(args.suite))
     for kind, path in sorted(written.items()):
         print(f"{kind:<14} {path}")
     return 0
@@ -112,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="tables and plots from reports/<suite>/results.csv")
     p.add_argument("--suite", default="default")
     p.add_argument("--out", default="reports")
+    p.add_argument("--html", action="store_true",
+                   help="also write <out>/<suite>/index.html: sortable table, plots, listening grid")
+    from bench.listening.cli import add_html_args
+    add_html_args(p)   # --items
     p.set_defaults(func=cmd_report)
     for name in EXTENSIONS:
         try:
