@@ -66,9 +66,9 @@ def _reference(picks: pd.DataFrame, scores: dict, higher: bool | None, reference
         return (codec, "") if len(scores[codec]) else (None, f"reference {codec} has no scored items")
     if higher is None:
         return None, "metric has no direction; no best"
-    flags = picks.set_index("codec")
+    in_range = picks.set_index("codec")["in_range"]
     cands = [(float(s.mean()) * (-1 if higher else 1), c) for c, s in scores.items()
-             if len(s) and bool(flags.loc[c, "in_range"]) and not bool(flags.loc[c, "is_reference"])]
+             if len(s) and bool(in_range[c])]
     if not cands:
         return None, "no scored operating point in range"
     return min(cands)[1], ""
