@@ -23,7 +23,7 @@ import soundfile as sf
 from bench.config import SuiteSpec
 from bench.datasets import resolve_items
 from bench.listening import write_listening_page
-from bench.listening.browser import BrowserUnavailable, find_binaries, headless_chromium
+from bench.listening.browser import BrowserUnavailable, audio_states, find_binaries, headless_chromium
 from bench.listening.clips import locate_sources
 from bench.results import read_results
 from bench.runner import RunOptions, plan_suite, run_suite
@@ -120,7 +120,7 @@ def browser():
 
 
 @pytest.mark.browser
-def test_page_in_chromium(report, browser, tmp_path):
+def test_page_in_chromium(browser, report, tmp_path):
     from selenium.webdriver.common.by import By
     browser.get((report / "index.html").resolve().as_uri())
     assert browser.title == "listen-test: codec listening report"
@@ -132,15 +132,7 @@ def test_page_in_chromium(report, browser, tmp_path):
         assert sorted(names) == sorted(codecs), table.get_attribute("data-dataset")
 
     # every player's file loads and has the clip's duration
-    state = browser.execute_async_script("""
-        const done = arguments[arguments.length - 1];
-        const audios = Array.from(document.querySelectorAll('audio'));
-        const ready = a => a.readyState >= 1 || a.error;
-        const finish = () => done(audios.map(a => [a.getAttribute('src'), a.readyState, a.duration,
-                                                     a.error ? a.error.code : 0]));
-        const poll = t => (audios.every(ready) || t > 100) ? finish() : setTimeout(() => poll(t + 1), 100);
-        audios.forEach(a => a.load());
-        poll(0);""")
+    state = audio_states(browser)
     assert len(state) == 8
     for src, ready, duration, error in state:
         info = sf.info(str(report / src))

@@ -74,6 +74,28 @@ def headless_chromium(width: int = 1400, height: int = 1000) -> Iterator[object]
         shutil.rmtree(profile, ignore_errors=True)
 
 
+_AUDIO_STATE_JS = """
+const done = arguments[arguments.length - 1], limit = arguments[0];
+const audios = Array.from(document.querySelectorAll('audio'));
+const ready = a => a.readyState >= 1 || a.error;
+const finish = () => done(audios.map(a => [a.getAttribute('src'), a.readyState, a.duration,
+                                           a.error ? a.error.code : 0]));
+const start = Date.now();
+const poll = () => (audios.every(ready) || Date.now() - start > limit) ? finish() : setTimeout(poll, 50);
+poll();
+"""
+
+
+def audio_states(driver, timeout_s: float = 10.0) -> list[tuple[str, int, float, int]]:
+    """Wait until every <audio> has loaded its metadata (or failed), up to `timeout_s`.
+
+    Returns:
+        (src, readyState, duration in s, MediaError code or 0) per player, in page order.
+    """
+    driver.set_script_timeout(timeout_s + 5)
+    return [tuple(s) for s in driver.execute_async_script(_AUDIO_STATE_JS, int(timeout_s * 1000))]
+
+
 def screenshot(page: str | Path, png: str | Path, width: int = 1400, max_height: int = 1800) -> Path:
     """Save a PNG of `page` (an HTML file) `width` px wide, as tall as the page up to `max_height`."""
     png = Path(png)
@@ -81,6 +103,7 @@ def screenshot(page: str | Path, png: str | Path, width: int = 1400, max_height:
         driver.get(Path(page).resolve().as_uri())
         height = driver.execute_script("return document.documentElement.scrollHeight")
         driver.set_window_size(width, min(int(height) + 120, max_height))
+        audio_states(driver)     # players show their durations
         png.parent.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(png))
     return png

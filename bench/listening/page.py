@@ -54,7 +54,8 @@ def choose_items(results: pd.DataFrame, requested: Sequence[str] | None) -> list
 
 
 def _plots(suite_dir: Path) -> list[Plot]:
-    found = sorted((suite_dir / "plots").glob("*.png")) + sorted(suite_dir.glob("*.png"))
+    found = sorted([*(suite_dir / "plots").glob("*.png"), *suite_dir.glob("*.png")],
+                   key=lambda p: (not p.stem.startswith("rd_"), p.name))   # rate-distortion first
     return [Plot(p.stem.replace("_", " "), p.relative_to(suite_dir).as_posix()) for p in found]
 
 
