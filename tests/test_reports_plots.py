@@ -68,3 +68,17 @@ def test_spectrogram_panel(tmp_path):
 
 def test_safe_name():
     assert safe_name("dac 16k/6kbps") == "dac_16k_6kbps" and safe_name("///") == "unnamed"
+
+
+def test_code_counts_and_occupancy_from_digits():
+    from bench.reports.usage import code_counts, occupancy_from_digits
+    idx = np.array([[0, 2], [0, 1], [3, 1]])
+    a, b = code_counts(idx, [4, 3])
+    assert a.tolist() == [2, 0, 0, 1] and b.tolist() == [0, 2, 1]
+    with pytest.raises(ValueError, match="outside"):
+        code_counts(idx, [4, 2])
+    with pytest.raises(ValueError, match="must be"):
+        code_counts(idx[:, 0], [4])
+    grid = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, 1.0]])
+    (pts, counts), = occupancy_from_digits(np.array([[2], [2], [0]]), [grid])
+    assert counts.tolist() == [1, 0, 2] and pts.shape == (3, 2)

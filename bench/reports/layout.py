@@ -172,9 +172,12 @@ def layout_tables(table: pd.DataFrame, metric_info: Mapping | None = None, *,
         footnotes: list[Footnote] = []
         for m in shown:
             units = sorted({u for u in sub[f"{m}.unit"] if u})
-            mi = info_for(info, m, units[0] if len(units) == 1 else "")
+            data_unit = units[0] if len(units) == 1 else ""
+            mi = info_for(info, m, data_unit)
             arrow = {True: "up", False: "down", None: ""}[mi.higher_is_better]
-            headers.append(Header(mi.label, mi.unit, arrow))
+            # quality metrics show the data's unit when the table has none (token units are noise)
+            unit = mi.unit or (data_unit if kinds[m] == "quality" else "")
+            headers.append(Header(mi.label, unit, arrow))
             notes, marks = _footnotes(sub, m, mi.label, len(footnotes))
             footnotes += notes
             best = _best(sub, m, mi.decimals, mi.higher_is_better)

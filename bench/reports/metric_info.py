@@ -45,7 +45,7 @@ _DEFAULTS = (
     MetricInfo("stoi", "STOI", "", True, 3),
     MetricInfo("estoi", "ESTOI", "", True, 3),
     MetricInfo("si_sdr", "SI-SDR", "dB", True, 1),
-    MetricInfo("mel_distance", "Mel distance", "", False, 3),
+    MetricInfo("mel_distance", "Mel distance (log-mel L1)", "", False, 3),
     # dataset-level token statistics: descriptive, no direction
     MetricInfo("codebook_size", "Codebook", "", None, 0),
     MetricInfo("utilization", "Util.", "", None, 3),
