@@ -10,6 +10,8 @@ from bench.quantizers.build import build_quantizer, build_quantizer_from_config
 from bench.quantizers.fsq import FSQ
 from bench.quantizers.grids import GRID_KINDS, Grid, brute_force_nearest
 from bench.quantizers.q2d2 import Q2D2
+from bench.quantizers.rvq import RVQ
+from bench.quantizers.vq import VQ
 
 __all__ = ["Quantizer", "QuantizerOutput", "build_quantizer", "build_quantizer_from_config",
-           "FSQ", "Q2D2", "Grid", "GRID_KINDS", "brute_force_nearest"]
+           "FSQ", "Q2D2", "VQ", "RVQ", "Grid", "GRID_KINDS", "brute_force_nearest"]
