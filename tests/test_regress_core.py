@@ -200,6 +200,9 @@ def test_evaluate_missing_data_is_exit_2_and_never_dropped():
     assert allowed.exit_code == EXIT_REGRESSION and len(allowed.problems) == 3
     nothing = evaluate(base, rows("cand", {"stoi": [0.9]}), [PESQ], CFG, allow_missing=True)
     assert nothing.exit_code == EXIT_ERROR and "no item has a value on both sides" in nothing.reasons[-1]
+    empty = evaluate(base.iloc[0:0], cand, [PESQ], CFG)          # no baseline rows: rates unknown, not "changed"
+    assert empty.exit_code == EXIT_ERROR and not any(r.startswith("bitrate") for r in empty.reasons)
+    assert "bitrate: unknown" in [r for r in empty.rates if r.field == "bitrate"][0].message()
 
 
 def test_fail_on_inconclusive_and_unknown_tolerance():

@@ -224,7 +224,7 @@ def run_regression(req: RegressRequest, opts) -> RegressReport:
                           config=req.candidate_config, other=other)
     to_score = [s.spec for s in (base, cand) if s.spec is not None]
     max_items = opts.max_items or suite.max_items
-    scored = score(to_score, suite.datasets, metrics, opts, suite.seed) if to_score else None
+    scored = score(to_score, suite.datasets, metrics, opts, suite.seed, max_items) if to_score else None
     if base_rows is None:
         base_codec = base.codec
         base_rows = scored[scored["codec"] == base_codec].reset_index(drop=True)

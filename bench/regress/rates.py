@@ -29,10 +29,13 @@ class RateCheck:
     declared: bool
 
     @property
+    def known(self) -> bool:
+        """Both sides' rows state this rate (no rows at all is missing data, reported elsewhere)."""
+        return not (math.isnan(self.baseline) or math.isnan(self.candidate))
+
+    @property
     def changed(self) -> bool:
-        if math.isnan(self.baseline) and math.isnan(self.candidate):
-            return False
-        return not (self.baseline == self.candidate)
+        return self.known and self.baseline != self.candidate
 
     @property
     def failed(self) -> bool:
@@ -41,6 +44,8 @@ class RateCheck:
     def message(self) -> str:
         """The failure (or declared-change) line for reports."""
         b, c = f"{self.baseline:g} {self.unit}", f"{self.candidate:g} {self.unit}"
+        if not self.known:
+            return f"{self.field}: unknown (baseline {b}, candidate {c}; no rows state it)"
         if not self.changed:
             return f"{self.field}: {b} on both sides"
         if self.declared:

@@ -41,7 +41,8 @@ def to_markdown(report: RegressReport, max_problems: int = 20) -> str:
                      f"| {_num(c.p_value, 2)} | {tol:+g} | {_BADGE[c.verdict]} |")
     lines += ["", "| rate | baseline | candidate | check |", "|---|---:|---:|---|"]
     for r in report.rates:
-        check = "❌ changed" if r.failed else ("declared change" if r.changed else "same")
+        check = "❌ changed" if r.failed else ("declared change" if r.changed else
+                                              ("same" if r.known else "unknown"))
         lines.append(f"| {r.field} ({r.unit}) | {_num(r.baseline, 8)} | {_num(r.candidate, 8)} | {check} |")
     if report.problems:
         lines += ["", f"**{len(report.problems)} item(s) without a usable pair** (never dropped silently):", ""]

@@ -32,7 +32,7 @@ def register_specs(specs: Sequence[CodecSpec]) -> None:
 
 
 def score(specs: Sequence[CodecSpec], datasets: Sequence[str], metrics: Sequence[str], opts,
-          seed: int = 0) -> pd.DataFrame:
+          seed: int = 0, max_items: int | None = None) -> pd.DataFrame:
     """Result rows of `specs` on `datasets` x `metrics` (one runner call, all cached).
 
     Args:
@@ -41,13 +41,14 @@ def score(specs: Sequence[CodecSpec], datasets: Sequence[str], metrics: Sequence
         metrics: metric registry names.
         opts: `bench.runner.RunOptions`; its `out_root` holds the scratch suite.
         seed: recorded in the scratch suite.
+        max_items: first N items per dataset (`opts.max_items` takes precedence, as in the runner).
     """
     from bench.runner import run_suite
     unique = list({s.name: s for s in specs}.values())
     register_specs(unique)
     suite = SuiteSpec(name=SCORE_SUITE, codecs=tuple(s.name for s in unique), datasets=tuple(datasets),
                       metrics=tuple(metrics), description="scratch suite of run_bench.py regress",
-                      seed=seed, token_stats=False)
+                      seed=seed, max_items=max_items, token_stats=False)
     summary = run_suite(suite, opts)
     return read_results(summary.results)
 
