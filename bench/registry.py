@@ -69,3 +69,21 @@ CODECS: Registry = Registry("codec")                   # codec name -> CodecSpec
 QUANTIZERS: Registry = Registry("quantizer")           # quantizer name -> nn.Module class
 METRICS: Registry = Registry("metric")                 # metric name -> Metric
 DATASETS: Registry = Registry("dataset")               # dataset name -> DatasetSpec (from datasets.yaml)
+
+
+_PLUGINS_LOADED: set[str] = set()
+
+
+def load_plugins() -> None:
+    """Import the modules named in `BENCH_PLUGINS` (comma-separated), once.
+
+    A plugin module registers extra codec families, metrics or quantizers when
+    imported, without editing this package; worker processes import it too,
+    because they read the same environment.
+    """
+    import importlib
+    import os
+    for name in filter(None, (s.strip() for s in os.environ.get("BENCH_PLUGINS", "").split(","))):
+        if name not in _PLUGINS_LOADED:
+            importlib.import_module(name)
+            _PLUGINS_LOADED.add(name)

@@ -70,7 +70,8 @@ class Task:
 def get_metric(name: str) -> Any:
     """The registered Metric object called `name` (imports the metrics package)."""
     import bench.metrics  # noqa: F401  (registers every metric)
-    from bench.registry import METRICS
+    from bench.registry import METRICS, load_plugins
+    load_plugins()
     return METRICS.get(name)
 
 

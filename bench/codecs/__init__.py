@@ -15,7 +15,7 @@ import torch
 
 from bench.config import CodecSpec, ConfigError, from_dict, load_yaml
 from bench.paths import repo_root
-from bench.registry import CODEC_FAMILIES, CODECS
+from bench.registry import CODEC_FAMILIES, CODECS, load_plugins
 
 # family name -> module that registers it (imported on first use)
 FAMILY_MODULES = {
@@ -30,17 +30,19 @@ FAMILY_MODULES = {
 
 def family_class(family: str) -> Any:
     """The adapter class of a family, importing its module on first use."""
+    load_plugins()
     if family not in CODEC_FAMILIES and family in FAMILY_MODULES:
         importlib.import_module(FAMILY_MODULES[family])
     if family not in CODEC_FAMILIES:
         # give the did-you-mean error over every family we know of
         from bench.registry import UnknownNameError
-        raise UnknownNameError("codec family", family, sorted(FAMILY_MODULES))
+        raise UnknownNameError("codec family", family, sorted(set(FAMILY_MODULES) | set(CODEC_FAMILIES)))
     return CODEC_FAMILIES.get(family)
 
 
 def load_codec_specs(folder: str | Path | None = None) -> list[CodecSpec]:
     """Parse every `codecs/*.yaml` into `CodecSpec`s and register them in `CODECS`."""
+    load_plugins()
     folder = Path(folder) if folder else repo_root() / "codecs"
     specs: list[CodecSpec] = []
     for path in sorted(folder.glob("*.yaml")):
@@ -53,7 +55,7 @@ def load_codec_specs(folder: str | Path | None = None) -> list[CodecSpec]:
                 entry = {**entry, "source_file": str(path.relative_to(folder.parent))
                          if folder.parent in path.parents else str(path)}
             spec = from_dict(CodecSpec, entry, where)
-            if spec.family not in FAMILY_MODULES:
+            if spec.family not in FAMILY_MODULES and spec.family not in CODEC_FAMILIES:
                 from bench.registry import UnknownNameError
                 raise ConfigError(f"{where}: {UnknownNameError('codec family', spec.family, sorted(FAMILY_MODULES))}")
             if spec.name in CODECS and CODECS.get(spec.name).source_file != spec.source_file:
