@@ -16,7 +16,9 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.colors import LogNorm
+from matplotlib.ticker import FuncFormatter
 
+from bench.reports.formatting import fmt_sig
 from bench.reports.figures import colors_for, grid_figure, safe_name, save_figure, style
 from bench.reports.grouping import GroupBy
 from bench.reports.metric_info import info_for, resolve_metric_info
@@ -68,9 +70,12 @@ def rd_curves(df: pd.DataFrame, out_dir: str | Path, *, metric_info: Mapping | N
                 for group, pts in sub[sub[f"{m}.n"] > 0].groupby("group", sort=False):
                     pts = pts.sort_values("bitrate_kbps", kind="stable")
                     x, c = pts["bitrate_kbps"].to_numpy(), colors[group]
-                    ax.plot(x, pts[f"{m}.mean"], "o-", color=c, label=group, markersize=4)
-                    ax.fill_between(x, pts[f"{m}.lo"], pts[f"{m}.hi"], color=c, alpha=0.2, linewidth=0)
+                    mean, lo, hi = (pts[f"{m}.{s}"].to_numpy() for s in ("mean", "lo", "hi"))
+                    ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], fmt="o-", color=c, label=group,
+                                markersize=4, capsize=2, elinewidth=0.8)
+                    ax.fill_between(x, lo, hi, color=c, alpha=0.2, linewidth=0)
                 ax.set_xscale("log")
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_sig(v)))
                 ax.set_xlabel("bitrate [kbit/s]")
                 ax.set_ylabel(_axis_label(info, m))
             axes[0].legend(loc="best")
@@ -232,6 +237,7 @@ def spectrogram_panel(signals: Mapping[str, tuple[np.ndarray, int]], out_path: s
             raise ValueError(f"{name}: need a non-empty mono 1-D signal, got shape {wav.shape}")
         specs[name] = _spectrogram_db(wav, int(sr))
     top = float(next(iter(specs.values()))[0].max())
+    khz = max(nyq for _, _, nyq in specs.values()) / 1000  # common axis: lost bands stay visible
     with style():
         fig, axes = grid_figure(len(specs), 1, panel_size=(7.0, 1.8))
         image = None
@@ -240,6 +246,7 @@ def spectrogram_panel(signals: Mapping[str, tuple[np.ndarray, int]], out_path: s
                               vmin=top - dynamic_range_db, vmax=top, interpolation="nearest")
             ax.set_title(name, fontsize=8, loc="left")
             ax.set_ylabel("kHz")
+            ax.set_ylim(0, khz)
             ax.grid(False)
         axes[-1].set_xlabel("time [s]")
         fig.colorbar(image, ax=axes, label="dB", shrink=0.8)
