@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
-from bench.listening.clips import AudioSources, Clip, cached_decoded, safe_name, write_decoded, write_reference
+from bench.listening.clips import (AudioSources, Clip, cached_decoded, safe_name, write_decoded,
+                                   write_reference)
 from bench.listening.selection import ItemRef
+from bench.reports.formatting import fmt_fixed, fmt_sig
 from bench.reports.grouping import operating_points
 from bench.reports.metric_info import info_for, resolve_metric_info
-from bench.reports.formatting import fmt_fixed, fmt_sig
 
 CLIPS_DIR = "listening"
 
@@ -115,19 +115,27 @@ def cell_status(rows: pd.DataFrame, has_audio: bool, unavailable: str) -> tuple[
     return "missing", "decoded audio is not in the cache; re-run the suite to restore it"
 
 
-def _column(op, sources: AudioSources, describe: Callable[[str], int | None]) -> GridColumn:
-    info = sources.codecs.get(op.codec)
-    rate = info.output_sample_rate if info is not None else describe(op.codec)
-    return GridColumn(op.codec, op.family, float(op.bitrate_kbps), rate,
-                      sources.unavailable.get(op.codec, ""))
-
-
-def _output_rate(codec: str) -> int | None:
+def _output_rate(codec: str, sources: AudioSources) -> int | None:
+    """Hz, from the plan; for codecs not planned (unavailable), from the catalog if it can say."""
+    if codec in sources.codecs:
+        return sources.codecs[codec].output_sample_rate
     from bench.codecs import describe_spec, get_spec
     try:
         return int(describe_spec(get_spec(codec))["output_sample_rate"])
-    except Exception:     # an unavailable codec may not describe itself; the page says "?"
+    except Exception:     # unknown or undescribable without weights: the page says "unknown"
         return None
+
+
+def _columns(results: pd.DataFrame, sources: AudioSources) -> tuple[GridColumn, ...]:
+    columns = tuple(GridColumn(op.codec, op.family, float(op.bitrate_kbps), _output_rate(op.codec, sources),
+                               sources.unavailable.get(op.codec, ""))
+                    for op in operating_points(results).itertuples())
+    files = [safe_name(c.codec) for c in columns]
+    clashes = sorted({f for f in files if files.count(f) > 1})
+    if clashes:
+        raise ValueError(f"codec names {[c.codec for c in columns if safe_name(c.codec) in clashes]} "
+                         f"map to the same clip file name(s) {clashes}; rename one of them")
+    return columns
 
 
 def build_grid(results: pd.DataFrame, refs: list[ItemRef], sources: AudioSources, page_dir: Path,
@@ -142,7 +150,7 @@ def build_grid(results: pd.DataFrame, refs: list[ItemRef], sources: AudioSources
         metric_info: `bench.reports.metric_info` overrides.
     """
     info = resolve_metric_info(metric_info)
-    columns = tuple(_column(op, sources, _output_rate) for op in operating_points(results).itertuples())
+    columns = _columns(results, sources)
     grid_rows = []
     for ref in refs:
         base = f"{CLIPS_DIR}/{safe_name(ref.dataset)}/{safe_name(ref.item)}"
