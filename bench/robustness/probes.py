@@ -121,13 +121,14 @@ def run_pair_unit(unit: PairUnit) -> list[dict]:
 
 
 def seed_twin_key(spec) -> str | None:
-    """The training config of a trained codec without its name and seed (None if not trained)."""
+    """The training config of a trained codec without its name, seed and file (None if not trained)."""
     if spec.family != "trained":
         return None
     from bench.codecs.trained import _config
     cfg = dataclasses.asdict(_config(spec))
     seed = cfg.pop("seed", None)
-    cfg.pop("name", None)
+    for key in ("name", "source_file", "rung_bps"):
+        cfg.pop(key, None)
     return json.dumps(cfg, sort_keys=True, default=str) if seed is not None else None
 
 

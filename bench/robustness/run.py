@@ -27,7 +27,8 @@ from bench.codecs import describe_spec, get_spec, load_codec_specs
 from bench.executors import WorkerDied, make_executor
 from bench.paths import resolve
 from bench.provenance import build_provenance, write_provenance
-from bench.robustness.experiment import ChannelConfig, Unit, run_unit
+from bench.results import COLUMNS as RESULT_COLUMNS
+from bench.robustness.experiment import EXTRA_COLUMNS, ChannelConfig, Unit, run_unit
 from bench.robustness.locality import NOISE_SNRS_DB
 from bench.robustness.packing import FieldGeometry, applicable_schemes, field_geometry
 from bench.robustness.probes import NoiseUnit, PairUnit, find_seed_pairs, run_noise_unit, run_pair_unit
@@ -148,8 +149,12 @@ def _execute(fn, units: list, opts: RunOptions, desc: str) -> list[dict]:
     return rows
 
 
-def _write_csv(rows: list[dict], path: Path, key: list[str]) -> pd.DataFrame:
-    df = pd.DataFrame(rows)
+CHANNEL_COLUMNS = RESULT_COLUMNS + EXTRA_COLUMNS
+LOCALITY_COLUMNS = ["probe", "codec", "dataset", "item", "condition", "field", "measure", "value", "error"]
+
+
+def _write_csv(rows: list[dict], path: Path, columns: list[str], key: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=columns)
     if len(df):
         df = df.sort_values([k for k in key if k in df.columns], kind="stable").reset_index(drop=True)
     tmp = path.with_suffix(".tmp")
@@ -182,8 +187,8 @@ def run_robustness(suite, opts: RunOptions, ropts: RobustnessOptions, out_dir: s
     channel = _execute(run_unit, rplan.units, opts, "channel")
     locality = _execute(run_noise_unit, rplan.noise_units, opts, "noise locality")
     locality += _execute(run_pair_unit, rplan.pair_units, opts, "seed-pair locality")
-    cdf = _write_csv(channel, out / "channel.csv", ["codec", "packing", "p", "seed", "item", "metric"])
-    ldf = _write_csv(locality, out / "locality.csv", ["probe", "codec", "condition", "item", "field", "measure"])
+    cdf = _write_csv(channel, out / "channel.csv", CHANNEL_COLUMNS, ["codec", "packing", "p", "seed", "item", "metric"])
+    ldf = _write_csv(locality, out / "locality.csv", LOCALITY_COLUMNS, ["probe", "codec", "condition", "item", "field", "measure"])
     write_provenance(out / "plan.json", build_provenance(robustness=rplan.notes, device=opts.device,
                                                          executor=opts.executor))
     files = [out / "channel.csv", out / "locality.csv", out / "plan.json"]

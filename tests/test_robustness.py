@@ -1,0 +1,112 @@
+"""The robustness command end to end on reference codecs, and the channel on FSQ / Q2D2 codes."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from bench.robustness.channel import DEFAULT_PS, binary_symmetric_channel
+from bench.robustness.packing import applicable_schemes, field_geometry, make_packing
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    from bench.config import SuiteSpec
+    from bench.robustness.experiment import ChannelConfig
+    from bench.robustness.run import RobustnessOptions, run_robustness
+    from bench.runner import RunOptions
+    out = tmp_path_factory.mktemp("robust")
+    suite = SuiteSpec(name="t", codecs=("pcm8-16k", "mulaw-8k"), datasets=("speech-16k",), metrics=("stoi",))
+    opts = RunOptions(executor="serial", max_items=1, progress=False)
+    ropts = RobustnessOptions(channel=ChannelConfig(seeds=(0, 1)), metrics=("stoi", "utmos"), snrs_db=(40.0, 20.0))
+    summary = run_robustness(suite, opts, ropts, out / "rep", out / "cache")
+    return out, summary, (suite, opts, ropts)
+
+
+@pytest.mark.slow
+def test_rows_cover_every_codec_p_seed_and_report_files_exist(small_run):
+    out, summary, _ = small_run
+    df = pd.read_csv(out / "rep" / "channel.csv")
+    assert len(df) == 2 * len(DEFAULT_PS) * 2          # codecs x p x seeds (1 item, 1 metric)
+    assert set(df["status"]) <= {"ok", "warn"}         # warn: corrupted audio clips (the row says so)
+    assert set(df["packing"]) == {"stream"}
+    for name in ("report.md", "plots/channel_stoi.png", "plots/channel_stoi.pdf", "locality.csv", "plan.json"):
+        assert (out / "rep" / name).is_file(), name
+    report = (out / "rep" / "report.md").read_text()
+    assert "metric `utmos` unavailable" in report and "Seed pairs: not run" in report
+
+
+@pytest.mark.slow
+def test_channel_at_p0_is_the_clean_score(small_run, tmp_path):
+    """p = 0 rows equal what `run_bench.py run` scores for the same codec and item."""
+    import dataclasses
+    from bench.runner import plan_suite
+    from bench.worker import Task, run_task
+    out, _, (suite, opts, _) = small_run
+    df = pd.read_csv(out / "rep" / "channel.csv")
+    clean = df[df["p"] == 0]
+    assert (clean["n_flipped"] == 0).all()
+    plan = plan_suite(dataclasses.replace(suite, metrics=("stoi",)), opts)
+    for info in plan.codecs:
+        item = plan.items["speech-16k"][0]
+        expected = run_task(Task(info, item, tuple(plan.metrics), str(tmp_path)))[0]["value"]
+        got = clean[clean["codec"] == info.spec.name]["value"]
+        assert np.allclose(got, expected, rtol=0, atol=1e-9), info.spec.name
+
+
+@pytest.mark.slow
+def test_metric_falls_monotonically_with_p_for_reference_codecs(small_run):
+    out, _, _ = small_run
+    df = pd.read_csv(out / "rep" / "channel.csv")
+    for codec, g in df.groupby("codec"):
+        means = g.groupby("p")["value"].mean().sort_index().to_numpy()
+        assert np.all(np.diff(means) < 0), (codec, means)
+
+
+@pytest.mark.slow
+def test_flip_rate_in_rows_matches_p(small_run):
+    out, _, _ = small_run
+    df = pd.read_csv(out / "rep" / "channel.csv")
+    for p, g in df[df["p"] > 0].groupby("p"):
+        rate = g["n_flipped"].sum() / g["n_bits"].sum()
+        n = g["n_bits"].sum()
+        assert abs(rate - p) < 5 * np.sqrt(p * (1 - p) / n), (p, rate)
+
+
+@pytest.mark.slow
+def test_noise_locality_falls_with_snr(small_run):
+    out, _, _ = small_run
+    loc = pd.read_csv(out / "rep" / "locality.csv")
+    for codec, g in loc[(loc["field"] == "all") & (loc["measure"] == "within_one")].groupby("codec"):
+        by = dict(zip(g["condition"], g["value"]))
+        assert by["40 dB"] > by["20 dB"], codec
+
+
+@pytest.mark.slow
+def test_rerun_is_cached_and_identical(small_run):
+    from bench.robustness.run import run_robustness
+    out, first, (suite, opts, ropts) = small_run
+    before = (out / "rep" / "channel.csv").read_text()
+    again = run_robustness(suite, opts, ropts, out / "rep", out / "cache")
+    assert (out / "rep" / "channel.csv").read_text() == before
+    assert again.seconds < first.seconds
+
+
+@pytest.mark.parametrize("cfg", [{"name": "fsq", "levels": [4, 4, 4, 4, 4, 4, 4, 4]},
+                                 {"name": "q2d2", "grid": "rhombic", "levels": [9, 9, 7, 7, 7, 7]}])
+def test_latent_error_grows_with_p_for_every_packing(cfg):
+    from bench.quantizers import build_quantizer_from_config
+    torch.manual_seed(0)
+    q = build_quantizer_from_config(cfg, 16)
+    with torch.no_grad():
+        z_hat, idx = q.quantize(torch.randn(1, 16, 400) * 2)
+        geo = field_geometry(cfg)
+        for scheme in applicable_schemes(q.codebook_sizes, q.field_sizes, geo):
+            pk = make_packing(scheme, q.codebook_sizes, q.field_sizes, geo)
+            bits = pk.pack(idx.numpy())
+            errors = []
+            for p in DEFAULT_PS:
+                got = pk.unpack(binary_symmetric_channel(bits, p, 5).bits).indices
+                errors.append(float((q.dequantize(torch.from_numpy(got)) - z_hat).square().mean()))
+            assert errors[0] == 0.0 and all(np.diff(errors) > 0), (scheme, errors)
