@@ -119,3 +119,10 @@ def test_item_scores_use_report_labels_and_show_statuses():
     scores = item_scores(rows, resolve_metric_info())
     assert [(s.label, s.text, s.reason) for s in scores] == [
         ("PESQ-WB (P.862.2)", "invalid", "silence"), ("SI-SDR", "12.3 dB", "")]
+
+
+def test_clip_file_name_clashes_are_errors():
+    from bench.listening.grid import _check_file_names
+    _check_file_names(["a-1", "a-2"], "codec")
+    with pytest.raises(ValueError, match=r"codec names \['a b', 'a:b'\] map to the same clip file name"):
+        _check_file_names(["a b", "a:b", "c"], "codec")

@@ -130,12 +130,17 @@ def _columns(results: pd.DataFrame, sources: AudioSources) -> tuple[GridColumn, 
     columns = tuple(GridColumn(op.codec, op.family, float(op.bitrate_kbps), _output_rate(op.codec, sources),
                                sources.unavailable.get(op.codec, ""))
                     for op in operating_points(results).itertuples())
-    files = [safe_name(c.codec) for c in columns]
+    _check_file_names([c.codec for c in columns], "codec")
+    return columns
+
+
+def _check_file_names(names: list[str], what: str) -> None:
+    """Raise if two names share a clip file name (`safe_name`), which would overwrite a clip."""
+    files = [safe_name(n) for n in names]
     clashes = sorted({f for f in files if files.count(f) > 1})
     if clashes:
-        raise ValueError(f"codec names {[c.codec for c in columns if safe_name(c.codec) in clashes]} "
-                         f"map to the same clip file name(s) {clashes}; rename one of them")
-    return columns
+        raise ValueError(f"{what} names {[n for n in names if safe_name(n) in clashes]} map to the same "
+                         f"clip file name(s) {clashes}; rename one of them")
 
 
 def build_grid(results: pd.DataFrame, refs: list[ItemRef], sources: AudioSources, page_dir: Path,
@@ -151,6 +156,7 @@ def build_grid(results: pd.DataFrame, refs: list[ItemRef], sources: AudioSources
     """
     info = resolve_metric_info(metric_info)
     columns = _columns(results, sources)
+    _check_file_names([f"{r.dataset}/{r.item}" for r in refs], "item")
     grid_rows = []
     for ref in refs:
         base = f"{CLIPS_DIR}/{safe_name(ref.dataset)}/{safe_name(ref.item)}"
