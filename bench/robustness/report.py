@@ -152,7 +152,7 @@ def plot_metric(summary: pd.DataFrame, metric: str, path_stem: Path) -> list[Pat
     codecs = sorted(s["codec"].unique())
     styles = {"stream": "-", "joint": "-.", "field": "--", "field-gray": ":"}
     colors = plt.get_cmap("tab10")
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig, ax = plt.subplots(figsize=(8.0, 4.5))
     for (codec, packing), g in s.groupby(["codec", "packing"], sort=True):
         g = g.sort_values("p")
         x = [pos[p] for p in g["p"]]
@@ -164,7 +164,7 @@ def plot_metric(summary: pd.DataFrame, metric: str, path_stem: Path) -> list[Pat
     ax.set_ylabel(metric)
     ax.set_title(f"{metric} under a binary symmetric channel (mean, 95% CI)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     fig.tight_layout()
     out = [path_stem.with_suffix(".png"), path_stem.with_suffix(".pdf")]
     fig.savefig(out[0], dpi=120, metadata={"Software": None})
