@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from bench.reports.compare import compare_markdown, matched_bitrate, pick_nearest
-from bench.reports.grouping import operating_points
 from bench.reports.synthetic import synthetic_results
 from bench.statistics import paired_bootstrap
 
