@@ -107,6 +107,22 @@ def test_page_is_offline_and_deterministic(report):
     assert _html(report) == html
 
 
+def test_listen_command_items_and_errors(report, capsys):
+    from bench.cli import main
+    import yaml
+    suite_yaml = report.parent / f"{SUITE.name}.yaml"
+    suite_yaml.write_text(yaml.safe_dump({k: list(v) if isinstance(v, tuple) else v
+                                          for k, v in dataclasses.asdict(SUITE).items()}))
+    try:
+        argv = ["listen", "--suite", str(suite_yaml), "--out", str(report.parent)]
+        assert main(argv + ["--items", "general/doing_the_dishes,speech-16k/nope"]) == 2
+        assert "'speech-16k/nope' is not in the results" in capsys.readouterr().err
+        assert main(argv + ["--items", "general/doing_the_dishes"]) == 0
+        assert re.findall(r'<tr data-item="([^"]+)"', _html(report)) == ["general/doing_the_dishes"]
+    finally:
+        write_listening_page(report, suite=SUITE)     # the default page, for the other tests
+
+
 # ---------------------------------------------------------------- in the browser
 
 @pytest.fixture(scope="module")
