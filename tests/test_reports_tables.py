@@ -226,3 +226,12 @@ def test_metric_info_overrides_and_specs():
     over = from_metric_specs([Spec()])
     assert over["newmos"]["label"] == "newmos (NewMOS v2)"
     assert "label" not in over["dnsmos_ovrl"]  # the built-in label names the MOS already
+
+
+def test_multi_stream_codebook_and_token_formatting(df):
+    multi = df.copy()
+    multi.loc[multi["codec"] == "dac-6kbps", "frame_rate"] = 50.0  # 600 tokens/s = 12 streams
+    table = summary_table(multi, n_resamples=N_RES)
+    dac = next(r for r in _md_rows(to_markdown(table)) if r[0] == "dac-6kbps")
+    assert dac[3:5] == ["12×2^10", "0.97"]
+    assert r"$12 \times 2^{10}$" in to_latex(table)

@@ -62,11 +62,12 @@ def latex_escape(text: str) -> str:
 
 
 def latex_number(text: str) -> str:
-    """A formatted number for LaTeX: "2^16" -> "$2^{16}$", a leading "-" -> "$-$"."""
-    m = re.fullmatch(r"2\^(\d+)", text)
-    if m:
-        return f"$2^{{{m.group(1)}}}$"
-    return f"$-${text[1:]}" if text.startswith("-") else text
+    """A formatted number for LaTeX: "2^16" -> "$2^{16}$", "8×2^10" -> "$8\\times 2^{10}$",
+    "-1.5" -> "$-1.5$" (a real minus); other text unchanged."""
+    if "×" not in text and not text.startswith("-") and not re.fullmatch(r"2\^\d+", text):
+        return text
+    parts = [re.sub(r"^2\^(\d+)$", r"2^{\1}", p) for p in text.split("×")]
+    return "$" + r" \times ".join(parts) + "$"
 
 
 def latex_marks(marks: str) -> str:

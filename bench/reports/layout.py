@@ -101,6 +101,16 @@ def _footnotes(sub: pd.DataFrame, metric: str, label: str, start: int) -> tuple[
     return notes, marks
 
 
+def _token_text(row: pd.Series, metric: str, value: float) -> str:
+    """Token statistics: sizes as "K×2^b" (K streams), counts as integers, others 3 digits."""
+    if metric == "codebook_size":
+        streams = round(row["token_rate"] / row["frame_rate"]) if row["frame_rate"] > 0 else 1
+        return (f"{streams}×" if streams > 1 else "") + fmt_count(value)
+    if metric in ("n_frames", "nominal_bitrate", "entropy_bitrate", "field_entropy_bitrate"):
+        return fmt_fixed(value, 0)
+    return fmt_sig(value, 3)
+
+
 def _value_cell(row: pd.Series, metric: str, decimals: int, kind: str, marks: str) -> Cell:
     n, mean = int(row[f"{metric}.n"]), float(row[f"{metric}.mean"])
     if int(row[f"{metric}.n_rows"]) == 0:
@@ -108,8 +118,7 @@ def _value_cell(row: pd.Series, metric: str, decimals: int, kind: str, marks: st
     if n == 0:
         return Cell("n/a", marks=marks)
     if kind == "token":
-        text = fmt_count(mean) if decimals == 0 and metric == "codebook_size" else fmt_fixed(mean, decimals)
-        return Cell(text, marks=marks)
+        return Cell(_token_text(row, metric, mean), marks=marks)
     lo, hi = float(row[f"{metric}.lo"]), float(row[f"{metric}.hi"])
     if n == 1:
         return Cell(fmt_fixed(mean, decimals), marks=marks, note="n=1")

@@ -24,7 +24,8 @@ class MetricInfo:
         unit: unit shown in the header ('' for none).
         higher_is_better: direction; None for descriptive values (no arrow,
             never bold).
-        decimals: digits after the decimal point in tables.
+        decimals: digits after the decimal point of quality metrics in tables
+            (token statistics are shown with 3 significant digits).
     """
 
     name: str
@@ -52,6 +53,10 @@ _DEFAULTS = (
     MetricInfo("perplexity", "Perplexity", "", None, 1),
     MetricInfo("entropy_bits", "Entropy", "bits", None, 2),
     MetricInfo("entropy_bitrate", "Entropy rate", "bit/s", None, 0),
+    MetricInfo("field_entropy_bitrate", "Field entropy rate", "bit/s", None, 0),
+    MetricInfo("sample_size_caveat", "Util. of reachable", "", None, 3),
+    MetricInfo("nominal_bitrate", "Nominal rate", "bit/s", None, 0),
+    MetricInfo("n_frames", "Frames", "", None, 0),
 )
 DEFAULT_METRIC_INFO: dict[str, MetricInfo] = {m.name: m for m in _DEFAULTS}
 _FIELDS = {f.name for f in dataclasses.fields(MetricInfo)} - {"name"}
