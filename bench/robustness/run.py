@@ -109,7 +109,9 @@ def plan_robustness(suite, opts: RunOptions, ropts: RobustnessOptions, cache_dir
 
 
 def _pair_units(items, opts: RunOptions, cache_dir: Path):
-    specs = [s for s in load_codec_specs() if s.family == "trained"]
+    from bench.registry import CODECS
+    load_codec_specs()
+    specs = [CODECS.get(n) for n in CODECS.names() if CODECS.get(n).family == "trained"]
     present = [s for s in specs if str(describe_spec(s).get("weights", "")).startswith("present")]
     pairs = find_seed_pairs(present)
     if not pairs:
