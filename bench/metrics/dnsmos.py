@@ -5,7 +5,8 @@ wheel, so it works offline. Scores equal ``speechmos.dnsmos.run(x, 16000)``
 (tested to 1e-4) but cost less:
 
 * ONNX sessions are created once per process (`DnsmosScorer`), with one
-  intra-op thread by default so that one worker per core scales (`dnsmos_many`).
+  intra-op thread by default (``BENCH_ONNX_THREADS`` overrides) so that one
+  worker per core scales (the runner's pool, or `dnsmos_many`).
 * The P.808 log-mel features are computed once per clip: speechmos runs
   librosa's mel spectrogram on every 9.01 s window although consecutive
   windows (hop 1 s) share 8 s; here the power spectra of the whole tiled clip

@@ -63,7 +63,7 @@ class PesqNB(Metric):
         name="pesq_nb", unit="MOS-LQO", higher_is_better=True, needs_reference=True,
         sample_rate=8000, version=_VERSION, outputs=("pesq_nb",),
         description="Narrow-band PESQ, ITU-T P.862 with P.862.1 mapping, at 8 kHz",
-        family="PESQ P.862")
+        family="PESQ P.862.1")
 
     def compute(self, ref, deg):
         return {"pesq_nb": pesq_nb(ref, deg)}
