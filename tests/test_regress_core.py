@@ -225,6 +225,7 @@ def test_report_markdown_json_plot(tmp_path):
     md = to_markdown(rep)
     assert "error: missing data (exit 2)" in md and "❌ regressed" in md and "bitrate changed" in md
     assert "pesq_wb speech-16k/utt09: candidate: no row (item missing)" in md
+    assert "- most worse on pesq_wb: `speech-16k/utt" in md and "(-0.5)" in md
     assert "| mel_distance ↓ log10 | 9 |" in md and "| +0.02 |" in md     # lower-better tolerance shown raw
     record = json.loads(json.dumps(to_dict(rep)))
     assert record["exit_code"] == 2 and record["metrics"][0]["verdict"] == REGRESSED

@@ -22,6 +22,21 @@ def _signed(x: float) -> str:
     return "n/a" if math.isnan(x) else f"{x:+.4g}"
 
 
+def _worst_items(report: RegressReport, k: int = 3) -> list[str]:
+    """For each metric not judged unchanged/improved, the k items that got most worse."""
+    comps = {c.metric: c for c in report.comparisons}
+    out = []
+    for p in report.pairs:
+        c = comps.get(p.metric)
+        if c is None or c.verdict not in (REGRESSED, INCONCLUSIVE) or not len(p.items):
+            continue
+        diffs = p.candidate - p.baseline
+        order = diffs.argsort() if c.higher_is_better else (-diffs).argsort()
+        worst = ", ".join(f"`{p.items[i]}` ({diffs[i]:+.3g})" for i in order[:k])
+        out.append(f"- most worse on {p.metric}: {worst}")
+    return [""] + out if out else []
+
+
 def to_markdown(report: RegressReport, max_problems: int = 20) -> str:
     """A Markdown summary: outcome, per-metric table, rates, problems and settings."""
     s = report.settings
@@ -39,6 +54,7 @@ def to_markdown(report: RegressReport, max_problems: int = 20) -> str:
         lines.append(f"| {c.metric} {arrow}{unit} | {c.n} | {_num(c.baseline_mean)} | {_num(c.candidate_mean)} "
                      f"| {_signed(c.mean_diff)} | [{_signed(c.lo)}, {_signed(c.hi)}] | {_num(c.effect_size, 3)} "
                      f"| {_num(c.p_value, 2)} | {tol:+g} | {_BADGE[c.verdict]} |")
+    lines += _worst_items(report)
     lines += ["", "| rate | baseline | candidate | check |", "|---|---:|---:|---|"]
     for r in report.rates:
         check = "❌ changed" if r.failed else ("declared change" if r.changed else
