@@ -192,3 +192,14 @@ def test_bad_inputs_raise_with_allowed_values():
     with pytest.raises(ValueError, match="outside"):
         make_packing("stream", (16,)).pack(np.array([[[16]]]))
     assert set(SCHEMES) == {"stream", "joint", "field", "field-gray"}
+
+
+def test_single_flip_distance_by_hand():
+    from bench.robustness.gray import single_flip_distance
+    levels = lambda n: np.arange(n, dtype=float)[:, None]          # noqa: E731
+    # natural 4 levels: the low bit moves 1, the high bit 2
+    assert single_flip_distance(natural_ordering(4), levels(4)) == pytest.approx(1.5)
+    # Gray 3 levels (00, 01, 11): moves 1,2 | 1,1 | 0,1 (10 decodes to rank 3, clamped to level 2)
+    assert single_flip_distance(level_gray_ordering(3), levels(3), "clamp") == pytest.approx(1.0)
+    # wrap sends rank 3 to level 0 instead: moves 1,0 | 1,1 | 2,1
+    assert single_flip_distance(level_gray_ordering(3), levels(3), "wrap") == pytest.approx(1.0)

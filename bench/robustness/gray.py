@@ -191,3 +191,28 @@ def neighbour_hamming(ordering: Ordering, edges: np.ndarray) -> HammingStats:
     if dist.size == 0:
         return HammingStats(float("nan"), 0, float("nan"), 0)
     return HammingStats(float(dist.mean()), int(dist.max()), float(np.mean(dist == 1)), int(dist.size))
+
+
+def single_flip_distance(ordering: Ordering, coords: np.ndarray, rule: str = "clamp") -> float:
+    """Mean distance a single bit flip moves a value, over all values and bit positions.
+
+    The reverse of `neighbour_hamming`: not "are neighbours one flip apart" but
+    "where does one flip land". Out-of-range words follow `rule` ("clamp" to
+    the last path position, "wrap" modulo N), as in `packing`.
+
+    Args:
+        ordering: the codewords.
+        coords: [N, dims] coordinates of the values (levels: [N, 1]; grid points: [N, 2]).
+        rule: out-of-range rule.
+    """
+    n = ordering.n_values
+    if ordering.bits == 0:
+        return 0.0
+    values = np.arange(n)
+    cw = ordering.encode(values)
+    flipped = cw[:, None] ^ (np.int64(1) << np.arange(ordering.bits, dtype=np.int64))[None, :]
+    rank = ordering.rank(flipped)
+    rank = np.minimum(rank, n - 1) if rule == "clamp" else rank % n
+    landed = ordering.value(rank)
+    coords = np.asarray(coords, dtype=np.float64).reshape(n, -1)
+    return float(np.linalg.norm(coords[landed] - coords[values[:, None]], axis=-1).mean())

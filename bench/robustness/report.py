@@ -141,6 +141,37 @@ def field_table(ls: pd.DataFrame, probe: str) -> str:
     return pipe_table(header, rows, ["l", "l"] + ["r"] * len(fields))
 
 
+def geometry_table(geometry: dict[str, list], rule: str) -> str:
+    """Markdown: per distinct field geometry of the run's implicit codecs, how natural binary and
+    the Gray ordering place neighbours (Hamming distance) and where one flip lands (distance)."""
+    from bench.quantizers.grids import Grid
+    from bench.robustness.gray import (bits_for, grid_edges, natural_ordering, neighbour_hamming,
+                                       single_flip_distance)
+    from bench.robustness.packing import FieldGeometry
+    fields = sorted({(k, tuple(l)) for v in geometry.values() for k, l in v})
+    header = ["field", "values", "bits", "neighbour Hamming: natural mean / max", "Gray mean / max",
+              "Gray pairs at 1 bit", "one flip moves: natural", "Gray"]
+    rows = []
+    for kind, levels in fields:
+        g = FieldGeometry(kind, levels)
+        if kind == "line":
+            n = levels[0]
+            coords = np.arange(n, dtype=np.float64)[:, None]
+            edges = np.stack([np.arange(n - 1), np.arange(1, n)], 1)
+        else:
+            coords = Grid(kind, *levels).points.numpy()
+            n = coords.shape[0]
+            edges = grid_edges(kind, *levels)
+        nat, gray = natural_ordering(n), g.gray_ordering()
+        hn, hg = neighbour_hamming(nat, edges), neighbour_hamming(gray, edges)
+        name = f"level L={n}" if kind == "line" else f"{kind} {levels[0]}x{levels[1]}"
+        rows.append([name, str(n), str(bits_for(n)), f"{fmt_fixed(hn.mean, 2)} / {hn.max}",
+                     f"{fmt_fixed(hg.mean, 2)} / {hg.max}", fmt_fixed(hg.frac_one, 2),
+                     fmt_fixed(single_flip_distance(nat, coords, rule), 2),
+                     fmt_fixed(single_flip_distance(gray, coords, rule), 2)])
+    return pipe_table(header, rows, ["l"] + ["r"] * 7)
+
+
 def plot_metric(summary: pd.DataFrame, metric: str, path_stem: Path) -> list[Path]:
     """Metric against p, one line per codec/packing with a 95% CI band; PNG and PDF."""
     import matplotlib
@@ -204,6 +235,13 @@ def write_report(cdf: pd.DataFrame, ldf: pd.DataFrame, notes: dict[str, Any], ou
         files += plot_metric(summary, metric, stem)
         md += [f"## {metric} against bit flip probability", "",
                f"![{metric}](plots/channel_{metric}.png)", "", metric_table(summary, metric)]
+    if notes.get("geometry"):
+        md += ["## Field packings: natural binary against the Gray ordering", "",
+               "Per field geometry of the implicit codecs: Hamming distance between the codewords of "
+               "grid / level neighbours (Gray: reflected code of the level, snake-path code of the grid, "
+               "see `bench/robustness/gray.py`), and the mean distance (in level / grid units) that one "
+               f"bit flip moves a value, over all values and bits (out of range: `{ch.get('rule')}`).", "",
+               geometry_table(notes["geometry"], ch.get("rule", "clamp"))]
     if len(summary):
         md += ["## Channel check: measured flip rate / out-of-range symbols", "",
                "Fractions of bits flipped and of symbols whose corrupted codeword fell outside the "

@@ -84,8 +84,11 @@ def plan_robustness(suite, opts: RunOptions, ropts: RobustnessOptions, cache_dir
     metrics = tuple(plan.metrics)
     units, noise_units = [], []
     schemes_of: dict[str, list[str]] = {}
+    geometry_of: dict[str, list] = {}
     for info in plan.codecs:
         geo = packing_geometry(info.spec)
+        if geo is not None:
+            geometry_of[info.spec.name] = [[g.kind, list(g.levels)] for stream in geo for g in stream]
         schemes = applicable_schemes(info.codebook_sizes, info.field_sizes, geo)
         if ropts.channel.schemes:
             schemes = [s for s in schemes if s in ropts.channel.schemes]
@@ -100,7 +103,7 @@ def plan_robustness(suite, opts: RunOptions, ropts: RobustnessOptions, cache_dir
     if ropts.locality:
         pairs, pair_units, pair_note = _pair_units(items, opts, cache_dir)
     notes = {"suite": dataclasses.asdict(suite), "unavailable_codecs": plan.unavailable_codecs,
-             "unavailable_metrics": plan.unavailable_metrics, "schemes": schemes_of,
+             "unavailable_metrics": plan.unavailable_metrics, "schemes": schemes_of, "geometry": geometry_of,
              "items": {ds: [i.item_id for i in plan.items[ds]] for ds in suite.datasets},
              "seed_pairs": [list(p) for p in pairs], "seed_pair_note": pair_note,
              "channel": dataclasses.asdict(ropts.channel), "snrs_db": list(ropts.snrs_db),
