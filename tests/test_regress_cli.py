@@ -98,6 +98,11 @@ def test_golden_baseline_reuses_committed_rows(scratch):
     assert code == 0 and verdicts(js) == {"pesq_wb": "unchanged", "stoi": "unchanged"}
     assert js["baseline"].startswith("pcm16-16k (results:")
     assert js["settings"]["n_selected_items"] == 3
+    # two results files (here one file, two codecs): nothing is scored, all 30 items are paired
+    code, js, _ = regress(scratch, "--baseline", str(golden), "--baseline-codec", "mulaw-16k",
+                          "--candidate", str(golden), "--candidate-codec", "mulaw-8k", report="golden2")
+    assert code == 1 and verdicts(js)["pesq_wb"] == "regressed" and js["metrics"][0]["n"] == 30
+    assert any(r.startswith("sample_rate changed: baseline 16000 Hz, candidate 8000 Hz") for r in js["reasons"])
 
 
 def test_errors_exit_2_with_the_reason(scratch, capsys):
