@@ -87,7 +87,15 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"error: {results} does not exist; run `run_bench.py run --suite {args.suite}` first",
               file=sys.stderr)
         return 2
-    written = write_report(results, out_dir)
+    extra = {}
+    if not args.no_extras:
+        from bench.report_inputs import gather_extras
+        from bench.runner import load_suite
+        try:
+            extra = gather_extras(load_suite(args.suite), out_dir)
+        except Exception as exc:   # the tables do not depend on the cache
+            print(f"warning: usage/occupancy/spectrogram plots skipped ({exc})", file=sys.stderr)
+    written = write_report(results, out_dir, extra=extra)
     if getattr(args, "html", False):   # after the plots, so the page shows them
         from bench.listening import write_listening_page
         from bench.listening.cli import items_arg
@@ -104,6 +112,22 @@ EXTENSIONS = ("bench.reports.cli", "bench.train.cli", "bench.robustness.cli", "b
               "bench.perf.cli", "bench.listening.cli")
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from bench.paths import resolve
+    from bench.reports import compare_report
+    out_dir = resolve(args.out) / Path(args.suite).stem
+    results = out_dir / "results.csv"
+    if not results.is_file():
+        print(f"error: {results} does not exist; run `run_bench.py run --suite {args.suite}` first",
+              file=sys.stderr)
+        return 2
+    written = compare_report(results, out_dir, args.target_kbps, reference=args.reference)
+    for kind, path in sorted(written.items()):
+        print(f"{kind:<14} {path}")
+    print((out_dir / "compare.md").read_text())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     import importlib
     parser = argparse.ArgumentParser(prog="run_bench.py", description=__doc__.splitlines()[0])
@@ -117,11 +141,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="tables and plots from reports/<suite>/results.csv")
     p.add_argument("--suite", default="default")
     p.add_argument("--out", default="reports")
+    p.add_argument("--no-extras", action="store_true",
+                   help="only tables and score plots (skip plots that need the run's cache)")
     p.add_argument("--html", action="store_true",
                    help="also write <out>/<suite>/index.html: sortable table, plots, listening grid")
     from bench.listening.cli import add_html_args
     add_html_args(p)   # --items
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("compare", help="matched-bitrate comparison with paired significance")
+    p.add_argument("--suite", default="default")
+    p.add_argument("--out", default="reports")
+    p.add_argument("--target-kbps", type=float, nargs="+", required=True, help="target bitrates (kbit/s)")
+    p.add_argument("--reference", default=None, help="family to test the others against (default: best)")
+    p.set_defaults(func=cmd_compare)
     for name in EXTENSIONS:
         try:
             module = importlib.import_module(name)
