@@ -112,6 +112,13 @@ def cache_path(model: str) -> Path:
     return Path.home() / ".cache" / "descript" / "dac" / f"weights_{model}_{BITRATE_TAG}_{arch.tag}.pth"
 
 
+def download_url(model: str) -> str:
+    """The release URL `dac.utils.download` fetches the checkpoint from."""
+    arch = DAC_MODELS[model]
+    name = "weights.pth" if model == "44khz" else f"weights_{model}.pth"
+    return f"https://github.com/descriptinc/descript-audio-codec/releases/download/{arch.tag}/{name}"
+
+
 def _checkpoint_arch_mismatch(kwargs: dict[str, Any], arch: DacArch) -> list[str]:
     """Differences between a checkpoint's stored constructor kwargs and `arch`."""
     stored = dict(kwargs)
@@ -149,13 +156,12 @@ class DacCodec(PretrainedCodec):
 
     @classmethod
     def weights_plan(cls, spec: CodecSpec) -> WeightsPlan:
-        model, arch, _ = cls._params(spec)
+        model, _, _ = cls._params(spec)
         return WeightsPlan(
             what=f"DAC {model} ({spec.name})", cache_paths=(cache_path(model),),
             fetch_hint=f"pip install descript-audio-codec && python -m dac download "
                        f"--model_type {model} (writes {cache_path(model)}); or download "
-                       f"https://github.com/descriptinc/descript-audio-codec/releases/download/"
-                       f"{arch.tag}/weights{'' if model == '44khz' else '_' + model}.pth")
+                       f"{download_url(model)}")
 
     @classmethod
     def from_spec(cls, spec: CodecSpec, device: torch.device) -> "DacCodec":

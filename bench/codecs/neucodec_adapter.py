@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,13 @@ def hub_snapshot_files(repo: str, filename: str) -> tuple[Path, ...]:
 
 def package_missing() -> str | None:
     """Why the neucodec package cannot be imported (without importing it), or None."""
-    if importlib.util.find_spec("neucodec") is None:
+    if "neucodec" in sys.modules:
+        return None
+    try:
+        found = importlib.util.find_spec("neucodec")
+    except (ImportError, ValueError):
+        found = None
+    if found is None:
         return f"the neucodec package is not installed; install the [neucodec] extra: {INSTALL_HINT}"
     return None
 
