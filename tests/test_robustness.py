@@ -110,3 +110,16 @@ def test_latent_error_grows_with_p_for_every_packing(cfg):
                 got = pk.unpack(binary_symmetric_channel(bits, p, 5).bits).indices
                 errors.append(float((q.dequantize(torch.from_numpy(got)) - z_hat).square().mean()))
             assert errors[0] == 0.0 and all(np.diff(errors) > 0), (scheme, errors)
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--p", "0,0.7"], "[0, 0.5]"),
+    (["--packings", "stream,huffman"], "allowed: stream, joint, field, field-gray"),
+    (["--seeds", "a"], "integers"),
+    (["--suite", "no-such-suite"], "no-such-suite"),
+])
+def test_cli_rejects_bad_arguments_before_any_work(argv, message, capsys, tmp_path):
+    from bench.cli import main
+    assert main(["robustness", "--out", str(tmp_path), *argv]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "robustness").exists()

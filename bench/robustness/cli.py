@@ -1,6 +1,6 @@
 """`run_bench.py robustness`: bit-flip channel sweep and code-locality probes of a suite.
 
-Writes ``<out>/robustness/<suite>/`` (channel.csv, locality.csv, summaries,
+Writes ``<out>/robustness/<suite>[-<tag>]/`` (channel.csv, locality.csv, summaries,
 plots/, report.md, plan.json); the shared cache is ``<out>/robustness/cache``.
 Interrupt and re-run the same command to resume.
 """
@@ -54,6 +54,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--snr", default=",".join(f"{v:g}" for v in NOISE_SNRS_DB),
                    help="noise SNRs (dB) of the locality probe (default %(default)s)")
     p.add_argument("--no-locality", action="store_true", help="skip the locality probes")
+    p.add_argument("--tag", default="", help="write to <out>/robustness/<suite>-<tag>/ (a second sweep "
+                   "of the same suite, e.g. an expensive metric on fewer seeds)")
     p.set_defaults(func=cmd_robustness)
 
 
@@ -79,7 +81,8 @@ def cmd_robustness(args: argparse.Namespace) -> int:
         metrics=_names(args.metrics), snrs_db=_floats(args.snr), locality=not args.no_locality,
         extra_codecs=_names(args.codecs))
     root = Path(args.out) / "robustness"
-    summary = run_robustness(suite, _run_options(args), ropts, root / Path(args.suite).stem, root / "cache")
+    name = Path(args.suite).stem + (f"-{args.tag}" if args.tag else "")
+    summary = run_robustness(suite, _run_options(args), ropts, root / name, root / "cache")
     print(f"{summary.channel_rows} channel rows, {summary.locality_rows} locality rows "
           f"in {summary.seconds:.1f} s")
     for path in summary.files:
