@@ -8,6 +8,7 @@ cached per (codec, item, metric), so adding a metric reuses decoded audio.
 from __future__ import annotations
 
 import math
+import os
 import traceback
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -173,7 +174,8 @@ def _score(task: Task, metric: MetricRef, decoded: np.ndarray, codec_steps: list
         m = _get_metric(metric.name)
         values = m(ref, deg)
     except ItemError as exc:
-        return failure_rows(task, (metric,), "invalid", str(exc), duration, steps)
+        reason = f"{os.path.basename(task.item.path)}: {exc}"
+        return failure_rows(task, (metric,), "invalid", reason, duration, steps)
     status, note = ("warn", "; ".join(warnings_)) if warnings_ else ("ok", "")
     rows = []
     for out in metric.outputs:

@@ -55,6 +55,7 @@ def test_every_bad_file_gets_a_row_with_its_reason_and_the_run_continues(bad_dat
 
     assert statuses("00_good") == {"ok"}
     assert statuses("01_silence") == {"invalid"} and "silen" in errors("01_silence").lower()
+    assert "01_silence.wav" in errors("01_silence")
     assert statuses("02_short") == {"invalid"} and "0.25" in errors("02_short")
     for item in ("03_nan", "04_inf"):
         assert statuses(item) == {"invalid"} and "NaN or Inf" in errors(item) and item in errors(item)
