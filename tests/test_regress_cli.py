@@ -160,3 +160,24 @@ def test_noisy_decoder_checkpoint_is_regressed(scratch, tiny_checkpoints):
     assert not any(r["changed"] for r in js["rates"])     # same rates: the audio got worse
     mel = [m for m in js["metrics"] if m["metric"] == "mel_distance"][0]
     assert mel["mean_diff"] > 0 and mel["verdict"] == "regressed"    # lower-is-better, flipped correctly
+
+
+def test_golden_refresh_writes_results_and_provenance(scratch, capsys):
+    root = scratch / "golden"
+    code = main(["golden", "--codecs", "pcm16-16k", "--metrics", "si_sdr", "--golden-root", str(root),
+                 "--executor", "serial", "--no-progress"])
+    assert code == 0
+    rows = read_results(root / "speech-16k" / "results.csv")
+    assert (rows["codec"].unique().tolist(), rows["item"].nunique(), set(rows["status"])) == (
+        ["pcm16-16k"], 30, {"ok"})
+    prov = json.loads((root / "speech-16k" / "provenance.json").read_text())
+    assert prov["golden"]["refresh_command"] == "python run_bench.py golden --dataset speech-16k --metrics si_sdr"
+    assert prov["golden"]["codecs"] == ["pcm16-16k"] and "git" in prov and "packages" in prov
+    excluded = prov["golden"]["excluded"]
+    assert excluded["pcm8-16k"] == "not requested (--codecs)"
+    assert all("not shipped" in why for name, why in excluded.items() if not name.startswith(("pcm", "mulaw")))
+    from bench.config import ConfigError
+    from bench.regress.golden import refresh_golden
+    from bench.runner import RunOptions
+    with pytest.raises(ConfigError, match="drop --max-items"):
+        refresh_golden(RunOptions(max_items=3), golden_root=str(root))

@@ -81,6 +81,7 @@ def refresh_golden(opts, dataset: str = "speech-16k", metrics: Sequence[str] | N
         from bench.codecs import get_spec
         register_specs([get_spec(c) for c in codecs])
         excluded = {k: v for k, v in excluded.items() if k not in codecs}
+        excluded.update({k: "not requested (--codecs)" for k in included if k not in codecs})
         included = list(codecs)
     if not included:
         raise ConfigError("no codec to score for the golden baselines")
