@@ -78,15 +78,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def _results_of(args: argparse.Namespace) -> tuple[Path, Path]:
+    """(suite output folder, results.csv); ConfigError if the suite has not been run."""
     from bench.paths import resolve
-    from bench.reports import write_report
     out_dir = resolve(args.out) / Path(args.suite).stem
     results = out_dir / "results.csv"
     if not results.is_file():
-        print(f"error: {results} does not exist; run `run_bench.py run --suite {args.suite}` first",
-              file=sys.stderr)
-        return 2
+        raise ConfigError(f"{results} does not exist; run `run_bench.py run --suite {args.suite}` first")
+    return out_dir, results
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from bench.reports import write_report
+    out_dir, results = _results_of(args)
     extra = {}
     if not args.no_extras:
         from bench.report_inputs import gather_extras
@@ -113,14 +117,8 @@ EXTENSIONS = ("bench.reports.cli", "bench.train.cli", "bench.robustness.cli", "b
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from bench.paths import resolve
     from bench.reports import compare_report
-    out_dir = resolve(args.out) / Path(args.suite).stem
-    results = out_dir / "results.csv"
-    if not results.is_file():
-        print(f"error: {results} does not exist; run `run_bench.py run --suite {args.suite}` first",
-              file=sys.stderr)
-        return 2
+    out_dir, results = _results_of(args)
     written = compare_report(results, out_dir, args.target_kbps, reference=args.reference)
     for kind, path in sorted(written.items()):
         print(f"{kind:<14} {path}")

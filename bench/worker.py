@@ -99,32 +99,33 @@ def failure_rows(task: Task, metrics: tuple[MetricRef, ...], status: str, error:
             for m in metrics for out in m.outputs]
 
 
+def _once(store: dict[str, Any], key: str, make: Any) -> Any:
+    """Per-process memo of `make()`; a WeightsUnavailable is remembered and re-raised."""
+    if key not in store:
+        try:
+            store[key] = make()
+        except WeightsUnavailable as exc:
+            store[key] = exc
+    value = store[key]
+    if isinstance(value, Exception):
+        raise value
+    return value
+
+
 def _get_codec(task: Task) -> Any:
     from bench.codecs import build_codec
-    key = task.codec.key
-    if key not in _CODECS:
-        try:
-            _CODECS[key] = build_codec(task.codec.spec, torch.device(task.device))
-        except WeightsUnavailable as exc:
-            _CODECS[key] = exc
-    codec = _CODECS[key]
-    if isinstance(codec, Exception):
-        raise codec
-    return codec
+    return _once(_CODECS, task.codec.key,
+                 lambda: build_codec(task.codec.spec, torch.device(task.device)))
+
+
+def _load_metric(name: str) -> Any:
+    metric = get_metric(name)
+    metric.load()
+    return metric
 
 
 def _get_metric(name: str) -> Any:
-    if name not in _METRICS:
-        metric = get_metric(name)
-        try:
-            metric.load()
-            _METRICS[name] = metric
-        except WeightsUnavailable as exc:
-            _METRICS[name] = exc
-    metric = _METRICS[name]
-    if isinstance(metric, Exception):
-        raise metric
-    return metric
+    return _once(_METRICS, name, lambda: _load_metric(name))
 
 
 def _encode_decode(task: Task, cache: Cache) -> tuple[np.ndarray, list[str]]:

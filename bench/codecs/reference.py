@@ -43,6 +43,22 @@ class _SampleCodec(CodecBase):
     def weights_status(cls, spec: CodecSpec) -> str:
         return "not needed"
 
+    @staticmethod
+    def _describe(sample_rate: int, codebook_size: int) -> dict[str, Any]:
+        """Rates of a one-token-per-sample codec: frame rate = sample rate."""
+        sizes = (codebook_size,)
+        return {"sample_rate": sample_rate, "output_sample_rate": sample_rate,
+                "frame_rate": float(sample_rate), "codebook_sizes": sizes,
+                "nominal_bitrate": bitrate.nominal_bitrate(sizes, sample_rate),
+                "token_rate": bitrate.token_rate(1, float(sample_rate))}
+
+    @classmethod
+    def _build(cls, spec: CodecSpec, note: str) -> Any:
+        d = cls.describe_spec(spec)
+        codec = cls(spec.name, d["sample_rate"], d["frame_rate"], d["codebook_sizes"])
+        codec.notes.append(note)
+        return codec
+
     def encode(self, wav: torch.Tensor) -> Codes:
         self.check_wav(wav)
         return self.make_codes(self._encode(wav.float()), wav.shape[-1])
@@ -61,18 +77,11 @@ class PCMCodec(_SampleCodec):
         p = _params(spec, {"sample_rate": int, "bits": int})
         if not 2 <= p["bits"] <= 24:
             raise ValueError(f"codec {spec.name!r}: bits must be in [2, 24], got {p['bits']}")
-        sizes = (2 ** p["bits"],)
-        return {"sample_rate": p["sample_rate"], "output_sample_rate": p["sample_rate"],
-                "frame_rate": float(p["sample_rate"]), "codebook_sizes": sizes,
-                "nominal_bitrate": bitrate.nominal_bitrate(sizes, p["sample_rate"]),
-                "token_rate": bitrate.token_rate(1, float(p["sample_rate"]))}
+        return cls._describe(p["sample_rate"], 2 ** p["bits"])
 
     @classmethod
     def from_spec(cls, spec: CodecSpec, device: torch.device) -> "PCMCodec":
-        d = cls.describe_spec(spec)
-        codec = cls(spec.name, d["sample_rate"], d["frame_rate"], d["codebook_sizes"])
-        codec.notes.append(f"PCM {spec.params['bits']}-bit, round to nearest, clamp to full scale")
-        return codec
+        return cls._build(spec, f"PCM {spec.params['bits']}-bit, round to nearest, clamp to full scale")
 
     @property
     def _half(self) -> int:
@@ -96,18 +105,12 @@ class MuLawCodec(_SampleCodec):
         if p["sample_rate"] not in (8000, 16000):
             raise ValueError(f"codec {spec.name!r}: mu-law sample_rate must be 8000 or 16000, "
                              f"got {p['sample_rate']}")
-        sizes = (256,)
-        return {"sample_rate": p["sample_rate"], "output_sample_rate": p["sample_rate"],
-                "frame_rate": float(p["sample_rate"]), "codebook_sizes": sizes,
-                "nominal_bitrate": bitrate.nominal_bitrate(sizes, p["sample_rate"]),
-                "token_rate": bitrate.token_rate(1, float(p["sample_rate"]))}
+        return cls._describe(p["sample_rate"], 256)
 
     @classmethod
     def from_spec(cls, spec: CodecSpec, device: torch.device) -> "MuLawCodec":
-        d = cls.describe_spec(spec)
-        codec = cls(spec.name, d["sample_rate"], d["frame_rate"], d["codebook_sizes"])
-        codec.notes.append("mu-law mu=255 via torchaudio.functional.mu_law_encoding; input clamped to [-1, 1]")
-        return codec
+        return cls._build(spec, "mu-law mu=255 via torchaudio.functional.mu_law_encoding; "
+                                "input clamped to [-1, 1]")
 
     def _encode(self, wav: torch.Tensor) -> torch.Tensor:
         return AF.mu_law_encoding(torch.clamp(wav, -1.0, 1.0), 256).long()
