@@ -123,3 +123,20 @@ def test_cli_rejects_bad_arguments_before_any_work(argv, message, capsys, tmp_pa
     assert main(["robustness", "--out", str(tmp_path), *argv]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "robustness").exists()
+
+
+def test_codespace_displacement_zero_at_p0_and_grows_with_p():
+    from bench.robustness.codespace import QuantizerGeometry, displacement
+    from bench.robustness.packing import FieldGeometry
+    geo = QuantizerGeometry("rh", (FieldGeometry("rhombic", (4, 3)), FieldGeometry("rhombic", (3, 3))))
+    for scheme in ("stream", "field", "field-gray"):
+        d = [displacement(geo, scheme, p, 0, n_frames=3000)["rms_displacement"] for p in DEFAULT_PS]
+        assert d[0] == 0.0 and all(np.diff(d) > 0), (scheme, d)
+
+
+def test_codespace_finds_the_shipped_implicit_configs():
+    from bench.paths import repo_root
+    from bench.robustness.codespace import shipped_geometries
+    geos = {g.name: g for g in shipped_geometries(repo_root() / "codecs" / "trained")}
+    assert geos["fsq-800"].field_sizes == (4,) * 8
+    assert all(not n.startswith(("rvq", "vq", "base")) for n in geos)

@@ -212,7 +212,26 @@ def _unavailable_lines(notes: dict[str, Any]) -> list[str]:
     return lines
 
 
-def write_report(cdf: pd.DataFrame, ldf: pd.DataFrame, notes: dict[str, Any], out: Path) -> list[Path]:
+def _codespace_section(codespace: pd.DataFrame, out: Path, rule: str) -> tuple[list[str], list[Path]]:
+    from bench.robustness.codespace import summarise_codespace
+    s = summarise_codespace(codespace)
+    s.to_csv(out / "codespace_summary.csv", index=False, float_format="%.6g")
+    files = [out / "codespace_summary.csv"]
+    md = ["## Code-space displacement of the shipped quantizer configurations (no decoder)", "",
+          "Uniformly drawn codes of each implicit-codebook training config in `codecs/trained/`, packed, "
+          "flipped and unpacked; the value is the RMS distance (scaled units: one FSQ level, one Q2D2 grid "
+          f"unit) between the sent and received code points, mean over channel seeds [95% CI over seeds]; "
+          f"out of range: `{rule}`. This isolates geometry and packing from any trained weight.", ""]
+    for rung, g in s.groupby("rung_bps", sort=True):
+        tag = f"{int(rung)}bps" if rung else "all"
+        files += plot_metric(g, "rms_displacement", out / "plots" / f"codespace_{tag}")
+        md += [f"### Rung {fmt_sig(rung)} bit/s", "", f"![code-space displacement](plots/codespace_{tag}.png)", "",
+               metric_table(g, "rms_displacement"), "Out-of-range symbol rates:", "", channel_check_table(g)]
+    return md, files
+
+
+def write_report(cdf: pd.DataFrame, ldf: pd.DataFrame, notes: dict[str, Any], out: Path,
+                 codespace: pd.DataFrame | None = None) -> list[Path]:
     """Write summary CSVs, plots and `report.md` into `out`; returns the files written."""
     out = Path(out)
     (out / "plots").mkdir(parents=True, exist_ok=True)
@@ -246,6 +265,10 @@ def write_report(cdf: pd.DataFrame, ldf: pd.DataFrame, notes: dict[str, Any], ou
         md += ["## Channel check: measured flip rate / out-of-range symbols", "",
                "Fractions of bits flipped and of symbols whose corrupted codeword fell outside the "
                "codebook (mapped by the out-of-range rule).", "", channel_check_table(summary)]
+    if codespace is not None and len(codespace):
+        cs_md, cs_files = _codespace_section(codespace, out, ch.get("rule", "clamp"))
+        md += cs_md
+        files += cs_files
     md += ["## Locality under input noise", "",
            f"White Gaussian noise at {notes.get('snrs_db')} dB SNR (seed {notes.get('noise_seed')}). "
            "'within one': same or adjacent level (FSQ dims, PCM / mu-law samples) or grid neighbour "

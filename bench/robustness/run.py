@@ -48,6 +48,7 @@ class RobustnessOptions:
     noise_seed: int = 0
     locality: bool = True
     extra_codecs: tuple[str, ...] = ()
+    codespace_folder: str | None = "codecs/trained"   # training configs for the code-space study
 
 
 @dataclass
@@ -168,6 +169,15 @@ def _write_csv(rows: list[dict], path: Path, columns: list[str], key: list[str])
     return df
 
 
+def _codespace(ropts: RobustnessOptions) -> pd.DataFrame:
+    """Code-space displacement rows of the shipped implicit quantizer configs (empty when off)."""
+    from bench.robustness.codespace import codespace_rows, shipped_geometries
+    if not ropts.codespace_folder or not resolve(ropts.codespace_folder).is_dir():
+        return pd.DataFrame()
+    geos = shipped_geometries(resolve(ropts.codespace_folder))
+    return pd.DataFrame(codespace_rows(geos, ropts.channel.ps, ropts.channel.seeds, ropts.channel.rule))
+
+
 @dataclass
 class RobustnessSummary:
     out_dir: Path
@@ -192,11 +202,15 @@ def run_robustness(suite, opts: RunOptions, ropts: RobustnessOptions, out_dir: s
     channel = _execute(run_unit, rplan.units, opts, "channel")
     locality = _execute(run_noise_unit, rplan.noise_units, opts, "noise locality")
     locality += _execute(run_pair_unit, rplan.pair_units, opts, "seed-pair locality")
+    codespace = _codespace(ropts)
     cdf = _write_csv(channel, out / "channel.csv", CHANNEL_COLUMNS, ["codec", "packing", "p", "seed", "item", "metric"])
     ldf = _write_csv(locality, out / "locality.csv", LOCALITY_COLUMNS, ["probe", "codec", "condition", "item", "field", "measure"])
     write_provenance(out / "plan.json", build_provenance(robustness=rplan.notes, device=opts.device,
                                                          executor=opts.executor))
     files = [out / "channel.csv", out / "locality.csv", out / "plan.json"]
+    if len(codespace):
+        codespace.to_csv(out / "codespace.csv", index=False, float_format="%.6g")
+        files.append(out / "codespace.csv")
     if report:
-        files += write_report(cdf, ldf, rplan.notes, out)
+        files += write_report(cdf, ldf, rplan.notes, out, codespace)
     return RobustnessSummary(out, len(cdf), len(ldf), time.perf_counter() - t0, files)
