@@ -140,3 +140,12 @@ def test_codespace_finds_the_shipped_implicit_configs():
     geos = {g.name: g for g in shipped_geometries(repo_root() / "codecs" / "trained")}
     assert geos["fsq-800"].field_sizes == (4,) * 8
     assert all(not n.startswith(("rvq", "vq", "base")) for n in geos)
+
+
+def test_codec_patterns_expand_over_the_catalog():
+    from bench.config import ConfigError
+    from bench.robustness.cli import expand_codecs
+    assert expand_codecs(("pcm16-16k",)) == ("pcm16-16k",)
+    assert set(expand_codecs(("mulaw-*",))) == {"mulaw-16k", "mulaw-8k"}
+    with pytest.raises(ConfigError, match="matches no codec"):
+        expand_codecs(("nothing-*",))

@@ -32,6 +32,29 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in text.split(",") if v.strip())
 
 
+def expand_codecs(entries: tuple[str, ...]) -> tuple[str, ...]:
+    """Codec names, with shell-style patterns ("*-800", "q2d2-*") expanded over the catalog.
+
+    Raises:
+        ConfigError: a pattern matches no codec definition.
+    """
+    import fnmatch
+    from bench.codecs import load_codec_specs
+    if not any(ch in e for e in entries for ch in "*?["):
+        return entries
+    known = sorted(s.name for s in load_codec_specs())
+    out: list[str] = []
+    for entry in entries:
+        if any(ch in entry for ch in "*?["):
+            hits = fnmatch.filter(known, entry)
+            if not hits:
+                raise ConfigError(f"--codecs pattern {entry!r} matches no codec; known: {', '.join(known)}")
+            out += hits
+        else:
+            out.append(entry)
+    return tuple(dict.fromkeys(out))
+
+
 def add_parser(subparsers) -> None:
     from bench.cli import _add_run_args
     from bench.robustness.channel import DEFAULT_PS
@@ -50,7 +73,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--rule", default="clamp", choices=RULES, help="out-of-range codeword rule")
     p.add_argument("--metrics", default=",".join(DEFAULT_METRICS),
                    help="comma-separated metrics (default %(default)s; unavailable ones are reported)")
-    p.add_argument("--codecs", default="", help="extra codecs to add to the suite's")
+    p.add_argument("--codecs", default="", help="extra codecs to add to the suite's, comma-separated; "
+                   "shell patterns such as '*-800' expand over the codec catalog")
     p.add_argument("--snr", default=",".join(f"{v:g}" for v in NOISE_SNRS_DB),
                    help="noise SNRs (dB) of the locality probe (default %(default)s)")
     p.add_argument("--no-locality", action="store_true", help="skip the locality probes")
@@ -79,7 +103,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     ropts = RobustnessOptions(
         channel=ChannelConfig(ps=tuple(sorted(set(ps))), seeds=seeds, schemes=schemes, rule=args.rule),
         metrics=_names(args.metrics), snrs_db=_floats(args.snr), locality=not args.no_locality,
-        extra_codecs=_names(args.codecs))
+        extra_codecs=expand_codecs(_names(args.codecs)))
     root = Path(args.out) / "robustness"
     name = Path(args.suite).stem + (f"-{args.tag}" if args.tag else "")
     summary = run_robustness(suite, _run_options(args), ropts, root / name, root / "cache")
