@@ -42,9 +42,9 @@ class FSQ(ImplicitQuantizer):
 
     def _snap(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         origin = self.origin.to(u.dtype)
-        k = round_half_down(u - origin)
-        k = torch.minimum(k.clamp_(min=0), self.top.to(u.dtype))
-        return origin + k, k.long()
+        k = round_half_down(u - origin).clamp_(min=0)
+        k = torch.minimum(k, self.top.to(u.dtype), out=k)
+        return k + origin, k.long()
 
     def _digits_to_scaled(self, digits: torch.Tensor) -> torch.Tensor:
         return self.origin.to(digits.device) + digits.to(self.origin.dtype)

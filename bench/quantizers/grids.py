@@ -60,7 +60,11 @@ def round_half_down(v: torch.Tensor, spacing: float = 1.0) -> torch.Tensor:
 
 def snap_axis(u: torch.Tensor, origin: float, spacing: float, count: int) -> torch.Tensor:
     """Nearest lattice coordinate k in [0, count) of origin + k*spacing, as a float tensor."""
-    return round_half_down((u - origin) / spacing, spacing).clamp_(0, count - 1)
+    v = u - origin
+    if spacing != 1.0:
+        v.div_(spacing)
+    v.sub_(0.5 + TIE_TOL / (2.0 * spacing * spacing)).ceil_()  # = round_half_down, in place
+    return v.clamp_(0, count - 1)
 
 
 @dataclass(frozen=True)
@@ -73,17 +77,28 @@ class Coset:
     offset: int
     strides: tuple[int, int]
 
-    def snap(self, x: torch.Tensor, y: torch.Tensor):
-        """Nearest point of this coset: (index int64, px, py) with the shape of x."""
+    @property
+    def max_index(self) -> int:
+        return self.offset + (self.counts[0] - 1) * self.strides[0] + (self.counts[1] - 1) * self.strides[1]
+
+    def search(self, x: torch.Tensor, y: torch.Tensor, distance: bool = True):
+        """Nearest point of this coset to (x, y): (index int64, squared distance or None).
+
+        The distance is computed exactly as `brute_force_nearest` computes it
+        from the point table, so the two agree bit for bit in float64.
+        """
         kx = snap_axis(x, self.origin[0], self.spacing[0], self.counts[0])
         ky = snap_axis(y, self.origin[1], self.spacing[1], self.counts[1])
-        px = self.origin[0] + kx * self.spacing[0]
-        py = self.origin[1] + ky * self.spacing[1]
-        idx = (kx * self.strides[0] + ky * self.strides[1]).long() + self.offset
-        return idx, px, py
+        # float index arithmetic is exact for grids far below 2^24 points
+        idx = (kx * self.strides[0]).add_(ky, alpha=self.strides[1]).add_(self.offset).long()
+        if not distance:
+            return idx, None
+        dx = kx.mul_(self.spacing[0]).add_(self.origin[0]).sub_(x).square_()  # (px - x)^2
+        dy = ky.mul_(self.spacing[1]).add_(self.origin[1]).sub_(y).square_()
+        return idx, dx.add_(dy)
 
     def table(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """(indices [n], points [n, 2] float64), points computed as in `snap`."""
+        """(indices [n], points [n, 2] float64), points computed as in `search`."""
         i = torch.arange(self.counts[0], dtype=torch.float64)
         j = torch.arange(self.counts[1], dtype=torch.float64)
         ki, kj = torch.meshgrid(i, j, indexing="xy")
@@ -121,24 +136,22 @@ class Grid:
 
     def nearest(self, xy: torch.Tensor) -> torch.Tensor:
         """Closed-form nearest point index (int64, shape xy.shape[:-1]) of points xy [..., 2]."""
-        return self.snap(xy)[0]
-
-    def snap(self, xy: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(nearest index [...], nearest point [..., 2] in xy's dtype) of points xy [..., 2]."""
         if xy.shape[-1] != 2:
             raise ValueError(f"expected points [..., 2], got {tuple(xy.shape)}")
         x, y = xy[..., 0], xy[..., 1]
-        best_idx, bx, by = self.cosets[0].snap(x, y)
-        if len(self.cosets) > 1:
-            best_d = (x - bx).square_() + (y - by).square_()
-            for coset in self.cosets[1:]:
-                idx, px, py = coset.snap(x, y)
-                d = (x - px).square_() + (y - py).square_()
-                take = (d < best_d - TIE_TOL) | ((d <= best_d + TIE_TOL) & (idx < best_idx))
-                best_idx = torch.where(take, idx, best_idx)
-                bx, by = torch.where(take, px, bx), torch.where(take, py, by)
+        first, *rest = self.cosets
+        best_idx, best_d = first.search(x, y, distance=bool(rest))
+        top = first.max_index
+        for i, coset in enumerate(rest):
+            idx, d = coset.search(x, y)
+            take = d < best_d - TIE_TOL
+            if coset.offset < top:  # some of its indices are below earlier ones: ties may go to it
+                take |= (d <= best_d + TIE_TOL) & (idx < best_idx)
+            best_idx = torch.where(take, idx, best_idx)
+            if i + 1 < len(rest):
                 best_d = torch.where(take, d, best_d)
-        return best_idx, torch.stack([bx, by], -1)
+            top = max(top, coset.max_index)
+        return best_idx
 
     def index_to_point(self, idx: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tensor:
         """Points [..., 2] of indices [...] (raises on an index outside [0, N))."""

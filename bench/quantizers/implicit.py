@@ -87,7 +87,7 @@ class ImplicitQuantizer(Quantizer):
     def quantize(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         u = self.scale(z)
         b, f, d = u.shape
-        q, digits = self._snap(u.reshape(b * f, d))
+        q, digits = self._snap(u.detach().reshape(b * f, d))
         q = straight_through(u, q.reshape(b, f, d))
         index = mixed_radix_encode(digits, self.field_sizes[0]).reshape(b, 1, f)
         return self._unscale(q), index
