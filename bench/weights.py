@@ -95,15 +95,20 @@ def verify_checksum(path: str | Path, expected: str | None = None) -> str:
     return actual
 
 
-def _unavailable(what: str, problem: str, spec: WeightsSpec | None,
-                 cache_paths: Sequence[Path], fetch_hint: str, config_file: str) -> WeightsUnavailable:
+def _where_to_put(spec: WeightsSpec | None, cache_paths: Sequence[Path], config_file: str) -> list[str]:
     ways = []
     if spec is not None and spec.env:
         ways.append(f"set {spec.env}=/path/to/checkpoint")
     if cache_paths:
         ways.append("put the file at " + " or ".join(str(p) for p in cache_paths))
     ways.append(f"set weights.path in {config_file or 'the codec YAML'}")
-    msg = f"weights for {what} unavailable: {problem}. To use it, " + "; or ".join(ways) + "."
+    return ways
+
+
+def _unavailable(what: str, problem: str, spec: WeightsSpec | None,
+                 cache_paths: Sequence[Path], fetch_hint: str, config_file: str) -> WeightsUnavailable:
+    msg = (f"weights for {what} unavailable: {problem}. To use it, "
+           + "; or ".join(_where_to_put(spec, cache_paths, config_file)) + ".")
     if fetch_hint:
         msg += f" To fetch the file on a machine with internet access: {fetch_hint}."
     return WeightsUnavailable(msg)
@@ -142,12 +147,17 @@ def resolve_weights(spec: WeightsSpec | None, default_cache_paths: Sequence[Path
 
 
 def weights_status(spec: WeightsSpec | None, default_cache_paths: Sequence[Path], what: str,
-                   **hints: str) -> str:
-    """"present: <path>" or "missing: <how to provide it>", without hashing or loading."""
+                   *, fetch_hint: str = "", config_file: str = "") -> str:
+    """One line for listings: "present: <path>" or "missing: <where to put it>".
+
+    Neither hashes nor loads the file; the full message with the fetch hint
+    comes from `resolve_weights` when the codec runs.
+    """
     try:
-        return f"present: {resolve_weights(spec, default_cache_paths, what, **hints)}"
-    except WeightsUnavailable as exc:
-        return f"missing: {exc}"
+        path = resolve_weights(spec, default_cache_paths, what, config_file=config_file)
+    except WeightsUnavailable:
+        return "missing: " + "; or ".join(_where_to_put(spec, default_cache_paths, config_file))
+    return f"present: {path}"
 
 
 def load_checkpoint(path: Path) -> tuple[Any, str | None]:

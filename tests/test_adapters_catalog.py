@@ -85,7 +85,8 @@ def test_dac_constants_match_the_library():
     for model, arch in DAC_MODELS.items():
         tag = tags[(model, BITRATE_TAG)]
         assert arch.tag == tag
-        assert cache_path(model) == Path.home() / ".cache/descript/dac" / f"weights_{model}_{BITRATE_TAG}_{tag}.pth"
+        cached = Path.home() / ".cache/descript/dac" / f"weights_{model}_{BITRATE_TAG}_{tag}.pth"
+        assert cache_path(model) == cached
         assert download_url(model) == urls[(model, tag, BITRATE_TAG)]
         with torch.device("meta"):
             net = DAC(**arch.kwargs())

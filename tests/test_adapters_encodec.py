@@ -51,7 +51,8 @@ def spec(model: str, bandwidth: float, **weights) -> CodecSpec:
 @pytest.fixture(scope="module")
 def ckpts(tmp_path_factory):
     folder = tmp_path_factory.mktemp("encodec")
-    return {m: random_encodec_checkpoint(m, folder / f"encodec_{m}_random.th", seed=3) for m in ENCODEC_MODELS}
+    return {m: random_encodec_checkpoint(m, folder / f"encodec_{m}_random.th", seed=3)
+            for m in ENCODEC_MODELS}
 
 
 @pytest.fixture(scope="module")

@@ -54,17 +54,20 @@ def test_shared_model_builds_once_per_key():
 
     def build():
         calls.append(1)
-        return net()
+        return net(), [f"built {len(calls)}"]
 
     clear_model_cache()
-    a = shared_model(("k", 1), build)
-    assert shared_model(("k", 1), build) is a and len(calls) == 1 and not a.training
-    assert shared_model(("k", 2), build) is not a and len(calls) == 2
+    a, notes = shared_model(("k", 1), build)
+    assert not a.training and notes == ["built 1"]
+    assert shared_model(("k", 1), build) == (a, ["built 1"]) and len(calls) == 1
+    assert shared_model(("k", 2), build)[0] is not a and len(calls) == 2
     clear_model_cache()
-    assert shared_model(("k", 1), build) is not a
+    assert shared_model(("k", 1), build)[0] is not a
 
 
 def test_operating_point_describe_uses_the_bitrate_conventions():
     op = OperatingPoint(16000, 50.0, (65536,), output_sample_rate=24000, field_sizes=((4,) * 8,))
     assert op.describe() == {"sample_rate": 16000, "output_sample_rate": 24000, "frame_rate": 50.0,
-                             "codebook_sizes": (65536,), "nominal_bitrate": 800.0, "token_rate": 50.0}
+                             "codebook_sizes": (65536,), "nominal_bitrate": 800.0, "token_rate": 50.0,
+                             "field_sizes": ((4,) * 8,)}
+    assert "field_sizes" not in OperatingPoint(16000, 50.0, (1024,) * 4).describe()

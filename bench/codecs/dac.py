@@ -17,9 +17,10 @@ Alignment, as the library's own `DAC.forward` and README usage do it:
   sample n: the mean geometric delay is 0 samples (checked in the tests with
   an impulse through a linearised network). `DAC.delay` (5,264 samples at
   16 kHz) belongs to the unpadded, chunked mode of `DAC.compress`, not used here;
-- the decoder returns F x hop samples, minus one sample at 1/8 of the output
-  rate for each odd upsampling stride: the 16 and 24 kHz models (strides
-  8, 5, 4, 2) return F x 320 - 8. The output is cut to T; when the right
+- the decoder returns F x hop samples, minus one sample for each odd
+  upsampling stride, scaled by the upsampling after it: the 16 and 24 kHz
+  models (strides 8, 5, 4, 2) lose 1 x 4 x 2 and return F x 320 - 8 samples
+  (`decoded_length`). The output is cut to T; when the right
   padding was under 8 samples the missing last samples are zero-filled, and
   `alignment` counts them;
 - no loudness normalisation: `DAC.compress` normalises to -16 LUFS and restores
@@ -168,12 +169,9 @@ class DacCodec(PretrainedCodec):
         """Resolve, verify and load the checkpoint, then wrap it."""
         model_name, arch, n = cls._params(spec)
         path, sha = cls.locate_weights(spec)
-        notes: list[str] = []
-
-        def build() -> torch.nn.Module:
+        def build() -> tuple[torch.nn.Module, list[str]]:
             from dac.model.dac import DAC
             ckpt, load_notes = cls.read_checkpoint(path)
-            notes.extend(load_notes)
             what = f"{path} (DAC {model_name})"
             if isinstance(ckpt, dict) and "state_dict" in ckpt:
                 stored = (ckpt.get("metadata") or {}).get("kwargs", {})
@@ -185,9 +183,9 @@ class DacCodec(PretrainedCodec):
             with torch.device("meta"):   # no random init: every tensor comes from the file
                 net = DAC(**arch.kwargs())
             load_state_checked(net, ckpt, what, assign=True)
-            return net.to(device)
+            return net.to(device), load_notes
 
-        net = shared_model(("dac", model_name, str(path), sha, str(device)), build)
+        net, notes = shared_model(("dac", model_name, str(path), sha, str(device)), build)
         notes += [
             f"DAC {model_name}: first {n} of {arch.n_codebooks} RVQ codebooks; hop {arch.hop} "
             f"samples; frame rate {arch.frame_rate:g} Hz",

@@ -148,12 +148,9 @@ class EncodecCodec(PretrainedCodec):
         """Resolve, verify (publisher hash in the file name) and load the checkpoint."""
         model_name, arch, bw = cls._params(spec)
         path, sha = cls.locate_weights(spec)
-        notes: list[str] = []
-
-        def build() -> torch.nn.Module:
+        def build() -> tuple[torch.nn.Module, list[str]]:
             from encodec import EncodecModel
             state, load_notes = cls.read_checkpoint(path)
-            notes.extend(load_notes)
             net = getattr(EncodecModel, f"encodec_model_{model_name}")(pretrained=False)
             what = f"{path} (Encodec {model_name})"
             load_state_checked(net, state, what)
@@ -161,9 +158,9 @@ class EncodecCodec(PretrainedCodec):
             if uninit:
                 raise ValueError(f"{what}: {len(uninit)} codebooks were never initialised "
                                  f"(e.g. {uninit[0]}); this is not a trained Encodec checkpoint")
-            return net.to(device)
+            return net.to(device), load_notes
 
-        net = shared_model(("encodec", model_name, str(path), sha, str(device)), build)
+        net, notes = shared_model(("encodec", model_name, str(path), sha, str(device)), build)
         k = arch.n_codebooks(bw)
         notes.append(f"Encodec {model_name} at {bw:g} kbit/s: {k} of {arch.n_codebooks(arch.bandwidths[-1])} "
                      f"RVQ codebooks, {arch.frame_rate} Hz")

@@ -114,9 +114,7 @@ class NeuCodecCodec(PretrainedCodec):
             raise WeightsUnavailable(f"NeuCodec ({spec.name}) unavailable: {package_missing() or exc}"
                                      ) from exc
         path, sha = cls.locate_weights(spec)
-        notes: list[str] = []
-
-        def build() -> torch.nn.Module:
+        def build() -> tuple[torch.nn.Module, list[str]]:
             net_cls = neucodec.NeuCodec if model_name == "neucodec" else neucodec.DistillNeuCodec
             try:
                 net = net_cls(24_000, 480)
@@ -126,15 +124,14 @@ class NeuCodecCodec(PretrainedCodec):
                     f"Hugging Face cache {hf_hub_cache()} ({exc}); fetch it on a networked "
                     f"machine: {cls.weights_plan(spec).fetch_hint}") from exc
             state, load_notes = cls.read_checkpoint(path)
-            notes.extend(load_notes)
             ignored = IGNORED_KEYS[model_name]
             state = {k: v for k, v in state.items() if not any(i in k for i in ignored)}
             # the semantic model's weights may come from its own hub checkpoint
             load_state_checked(net, state, f"{path} (NeuCodec {model_name})",
                                ignore_missing=lambda key: key.startswith("semantic_model."))
-            return net.to(device)
+            return net.to(device), load_notes
 
-        net = shared_model(("neucodec", model_name, str(path), sha, str(device)), build)
+        net, notes = shared_model(("neucodec", model_name, str(path), sha, str(device)), build)
         notes += [f"NeuCodec {model_name} {getattr(neucodec, '__version__', '')}".rstrip()
                   + ": FSQ levels 4^8 = 65,536 codes, one stream at 50 Hz",
                   "input padded by 320 - (T mod 320) zeros (NeuCodec._prepare_audio); decoded "

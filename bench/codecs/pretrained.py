@@ -42,13 +42,17 @@ class OperatingPoint:
     field_sizes: tuple[tuple[int, ...], ...] | None = None
 
     def describe(self) -> dict[str, Any]:
-        """The listing fields: rates (Hz), codebooks, bitrate (bits/s), token rate (tokens/s)."""
-        return {"sample_rate": self.sample_rate,
+        """The listing fields: rates (Hz), codebooks (and FSQ field sizes when
+        implicit), nominal bitrate (bits/s) and token rate (tokens/s)."""
+        info = {"sample_rate": self.sample_rate,
                 "output_sample_rate": self.output_sample_rate or self.sample_rate,
                 "frame_rate": self.frame_rate,
                 "codebook_sizes": self.codebook_sizes,
                 "nominal_bitrate": bitrate.nominal_bitrate(self.codebook_sizes, self.frame_rate),
                 "token_rate": bitrate.token_rate(len(self.codebook_sizes), self.frame_rate)}
+        if self.field_sizes is not None:
+            info["field_sizes"] = self.field_sizes
+        return info
 
 
 @dataclass(frozen=True)
@@ -132,14 +136,25 @@ def load_state_checked(module: torch.nn.Module, state: dict[str, torch.Tensor], 
     module.load_state_dict(state, strict=False, assign=assign)
 
 
-_MODELS: dict[tuple, torch.nn.Module] = {}
+_MODELS: dict[tuple, tuple[torch.nn.Module, tuple[str, ...]]] = {}
 
 
-def shared_model(key: tuple, build: Callable[[], torch.nn.Module]) -> torch.nn.Module:
-    """Build a model once per process per key (operating points of one model share it)."""
+def shared_model(key: tuple, build: Callable[[], tuple[torch.nn.Module, list[str]]]
+                 ) -> tuple[torch.nn.Module, list[str]]:
+    """Build a model once per process per key; operating points of one model share it.
+
+    Args:
+        key: identifies the model (family, model, checkpoint path and hash, device).
+        build: returns (module, notes about loading it).
+
+    Returns:
+        (module in eval mode, its loading notes), the same objects for equal keys.
+    """
     if key not in _MODELS:
-        _MODELS[key] = build().eval()
-    return _MODELS[key]
+        module, notes = build()
+        _MODELS[key] = (module.eval(), tuple(notes))
+    module, notes = _MODELS[key]
+    return module, list(notes)
 
 
 def clear_model_cache() -> None:
