@@ -199,6 +199,10 @@ def test_single_flip_distance_by_hand():
     levels = lambda n: np.arange(n, dtype=float)[:, None]          # noqa: E731
     # natural 4 levels: the low bit moves 1, the high bit 2
     assert single_flip_distance(natural_ordering(4), levels(4)) == pytest.approx(1.5)
+    assert single_flip_distance(natural_ordering(4), levels(4), rms=True) == pytest.approx(np.sqrt(2.5))
+    # Gray 4 levels (00, 01, 11, 10): same mean, but the ends jump 3 levels: RMS sqrt(3) > sqrt(2.5)
+    assert single_flip_distance(level_gray_ordering(4), levels(4)) == pytest.approx(1.5)
+    assert single_flip_distance(level_gray_ordering(4), levels(4), rms=True) == pytest.approx(np.sqrt(3.0))
     # Gray 3 levels (00, 01, 11): moves 1,2 | 1,1 | 0,1 (10 decodes to rank 3, clamped to level 2)
     assert single_flip_distance(level_gray_ordering(3), levels(3), "clamp") == pytest.approx(1.0)
     # wrap sends rank 3 to level 0 instead: moves 1,0 | 1,1 | 2,1

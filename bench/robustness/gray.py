@@ -193,8 +193,9 @@ def neighbour_hamming(ordering: Ordering, edges: np.ndarray) -> HammingStats:
     return HammingStats(float(dist.mean()), int(dist.max()), float(np.mean(dist == 1)), int(dist.size))
 
 
-def single_flip_distance(ordering: Ordering, coords: np.ndarray, rule: str = "clamp") -> float:
-    """Mean distance a single bit flip moves a value, over all values and bit positions.
+def single_flip_distance(ordering: Ordering, coords: np.ndarray, rule: str = "clamp",
+                         rms: bool = False) -> float:
+    """Mean (or root-mean-square) distance a single bit flip moves a value, over all values and bits.
 
     The reverse of `neighbour_hamming`: not "are neighbours one flip apart" but
     "where does one flip land". Out-of-range words follow `rule` ("clamp" to
@@ -204,6 +205,7 @@ def single_flip_distance(ordering: Ordering, coords: np.ndarray, rule: str = "cl
         ordering: the codewords.
         coords: [N, dims] coordinates of the values (levels: [N, 1]; grid points: [N, 2]).
         rule: out-of-range rule.
+        rms: return sqrt(mean squared distance) instead of the mean distance.
     """
     n = ordering.n_values
     if ordering.bits == 0:
@@ -215,4 +217,5 @@ def single_flip_distance(ordering: Ordering, coords: np.ndarray, rule: str = "cl
     rank = np.minimum(rank, n - 1) if rule == "clamp" else rank % n
     landed = ordering.value(rank)
     coords = np.asarray(coords, dtype=np.float64).reshape(n, -1)
-    return float(np.linalg.norm(coords[landed] - coords[values[:, None]], axis=-1).mean())
+    dist = np.linalg.norm(coords[landed] - coords[values[:, None]], axis=-1)
+    return float(np.sqrt(np.mean(dist ** 2))) if rms else float(dist.mean())

@@ -150,7 +150,7 @@ def geometry_table(geometry: dict[str, list], rule: str) -> str:
     from bench.robustness.packing import FieldGeometry
     fields = sorted({(k, tuple(l)) for v in geometry.values() for k, l in v})
     header = ["field", "values", "bits", "neighbour Hamming: natural mean / max", "Gray mean / max",
-              "Gray pairs at 1 bit", "one flip moves: natural", "Gray"]
+              "Gray pairs at 1 bit", "one flip moves, mean / RMS: natural", "Gray"]
     rows = []
     for kind, levels in fields:
         g = FieldGeometry(kind, levels)
@@ -167,8 +167,8 @@ def geometry_table(geometry: dict[str, list], rule: str) -> str:
         name = f"level L={n}" if kind == "line" else f"{kind} {levels[0]}x{levels[1]}"
         rows.append([name, str(n), str(bits_for(n)), f"{fmt_fixed(hn.mean, 2)} / {hn.max}",
                      f"{fmt_fixed(hg.mean, 2)} / {hg.max}", fmt_fixed(hg.frac_one, 2),
-                     fmt_fixed(single_flip_distance(nat, coords, rule), 2),
-                     fmt_fixed(single_flip_distance(gray, coords, rule), 2)])
+                     " / ".join(fmt_fixed(single_flip_distance(nat, coords, rule, r), 2) for r in (False, True)),
+                     " / ".join(fmt_fixed(single_flip_distance(gray, coords, rule, r), 2) for r in (False, True))])
     return pipe_table(header, rows, ["l"] + ["r"] * 7)
 
 
@@ -256,9 +256,9 @@ def write_report(cdf: pd.DataFrame, ldf: pd.DataFrame, notes: dict[str, Any], ou
                f"![{metric}](plots/channel_{metric}.png)", "", metric_table(summary, metric)]
     if notes.get("geometry"):
         md += ["## Field packings: natural binary against the Gray ordering", "",
-               "Per field geometry of the implicit codecs: Hamming distance between the codewords of "
+               "Per field geometry of the implicit codecs and shipped configs: Hamming distance between the codewords of "
                "grid / level neighbours (Gray: reflected code of the level, snake-path code of the grid, "
-               "see `bench/robustness/gray.py`), and the mean distance (in level / grid units) that one "
+               "see `bench/robustness/gray.py`), and the mean and RMS distance (in level / grid units) that one "
                f"bit flip moves a value, over all values and bits (out of range: `{ch.get('rule')}`).", "",
                geometry_table(notes["geometry"], ch.get("rule", "clamp"))]
     if len(summary):

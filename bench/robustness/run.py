@@ -169,12 +169,15 @@ def _write_csv(rows: list[dict], path: Path, columns: list[str], key: list[str])
     return df
 
 
-def _codespace(ropts: RobustnessOptions) -> pd.DataFrame:
-    """Code-space displacement rows of the shipped implicit quantizer configs (empty when off)."""
+def _codespace(ropts: RobustnessOptions, notes: dict) -> pd.DataFrame:
+    """Code-space displacement rows of the shipped implicit quantizer configs (empty when off);
+    their field geometries join ``notes["geometry"]`` for the report's packing table."""
     from bench.robustness.codespace import codespace_rows, shipped_geometries
     if not ropts.codespace_folder or not resolve(ropts.codespace_folder).is_dir():
         return pd.DataFrame()
     geos = shipped_geometries(resolve(ropts.codespace_folder))
+    for g in geos:
+        notes["geometry"].setdefault(g.name, [[f.kind, list(f.levels)] for f in g.fields])
     return pd.DataFrame(codespace_rows(geos, ropts.channel.ps, ropts.channel.seeds, ropts.channel.rule))
 
 
@@ -202,7 +205,7 @@ def run_robustness(suite, opts: RunOptions, ropts: RobustnessOptions, out_dir: s
     channel = _execute(run_unit, rplan.units, opts, "channel")
     locality = _execute(run_noise_unit, rplan.noise_units, opts, "noise locality")
     locality += _execute(run_pair_unit, rplan.pair_units, opts, "seed-pair locality")
-    codespace = _codespace(ropts)
+    codespace = _codespace(ropts, rplan.notes)
     cdf = _write_csv(channel, out / "channel.csv", CHANNEL_COLUMNS, ["codec", "packing", "p", "seed", "item", "metric"])
     ldf = _write_csv(locality, out / "locality.csv", LOCALITY_COLUMNS, ["probe", "codec", "condition", "item", "field", "measure"])
     write_provenance(out / "plan.json", build_provenance(robustness=rplan.notes, device=opts.device,
