@@ -17,7 +17,7 @@ from typing import Sequence
 
 import torch
 
-from bench.quantizers.grids import round_half_down
+from bench.quantizers.grids import round_half_down_
 from bench.quantizers.implicit import ImplicitQuantizer, check_levels
 from bench.registry import QUANTIZERS
 
@@ -42,7 +42,7 @@ class FSQ(ImplicitQuantizer):
 
     def _snap(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         origin = self.origin.to(u.dtype)
-        k = round_half_down(u - origin).clamp_(min=0)
+        k = round_half_down_(u - origin).clamp_(min=0)
         k = torch.minimum(k, self.top.to(u.dtype), out=k)
         return k + origin, k.long()
 

@@ -49,13 +49,13 @@ HEX_SPACING = math.sqrt(2.0 / math.sqrt(3.0))
 HEX_ROW = HEX_SPACING * math.sqrt(3.0) / 2.0
 
 
-def round_half_down(v: torch.Tensor, spacing: float = 1.0) -> torch.Tensor:
-    """Round lattice coordinates v to integers, ties going down.
+def round_half_down_(v: torch.Tensor, spacing: float = 1.0) -> torch.Tensor:
+    """Round lattice coordinates v to integers **in place**, ties going down; returns v.
 
     A tie is judged in the plane: k and k+1 are tied when their squared
     distances, on a lattice of `spacing`, differ by at most `TIE_TOL`.
     """
-    return torch.ceil(v - (0.5 + TIE_TOL / (2.0 * spacing * spacing)))
+    return v.sub_(0.5 + TIE_TOL / (2.0 * spacing * spacing)).ceil_()
 
 
 def snap_axis(u: torch.Tensor, origin: float, spacing: float, count: int) -> torch.Tensor:
@@ -63,8 +63,7 @@ def snap_axis(u: torch.Tensor, origin: float, spacing: float, count: int) -> tor
     v = u - origin
     if spacing != 1.0:
         v.div_(spacing)
-    v.sub_(0.5 + TIE_TOL / (2.0 * spacing * spacing)).ceil_()  # = round_half_down, in place
-    return v.clamp_(0, count - 1)
+    return round_half_down_(v, spacing).clamp_(0, count - 1)
 
 
 @dataclass(frozen=True)
