@@ -1,7 +1,6 @@
 """Named test sets: parsed from `datasets.yaml`, resolved to verified items."""
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -10,6 +9,7 @@ from pathlib import Path
 from bench.config import ConfigError, DatasetSpec, from_dict, load_yaml
 from bench.paths import repo_root, resolve
 from bench.registry import DATASETS
+from bench.weights import sha256_file  # noqa: F401  (re-exported: one hashing helper)
 
 MANIFEST = "data/MANIFEST.sha256"
 
@@ -33,14 +33,6 @@ class Item:
     item_id: str
     path: str
     sha256: str
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def load_datasets(path: str | Path | None = None) -> list[DatasetSpec]:

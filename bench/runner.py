@@ -70,6 +70,7 @@ class Plan:
     unavailable_metric_refs: list[MetricRef]
     items: dict[str, list[Item]]
     metric_provenance: dict[str, Any]
+    codec_provenance: dict[str, dict] = field(default_factory=dict)   # weights, notes, alignment
 
 
 def load_suite(name_or_path: str) -> SuiteSpec:
@@ -84,23 +85,16 @@ def load_suite(name_or_path: str) -> SuiteSpec:
     return from_dict(SuiteSpec, load_yaml(resolve(path)), str(path))
 
 
-_SHA_CACHE: dict[tuple[str, float, int], str] = {}
-
-
 def _weights_sha(status: str) -> str | None:
+    """sha256 of the checkpoint named by a "present: <path>" weights status."""
     if not status.startswith("present: "):
         return None
     path = Path(status[len("present: "):].strip())
-    if not path.is_file():
-        return None
-    st = path.stat()
-    key = (str(path), st.st_mtime, st.st_size)
-    if key not in _SHA_CACHE:
-        _SHA_CACHE[key] = sha256_file(path)
-    return _SHA_CACHE[key]
+    return sha256_file(path) if path.is_file() else None
 
 
-def _codec_info(name: str, problems: list[str], unavailable: dict[str, str]) -> CodecInfo | None:
+def _codec_info(name: str, problems: list[str], unavailable: dict[str, str],
+                meta: dict[str, dict] | None = None) -> CodecInfo | None:
     try:
         spec = get_spec(name)
         info = describe_spec(spec)
@@ -109,6 +103,8 @@ def _codec_info(name: str, problems: list[str], unavailable: dict[str, str]) -> 
         return None
     status = str(info.get("weights", ""))
     sha = _weights_sha(status)
+    if meta is not None:
+        meta[name] = {"weights": status, "weights_sha256": sha}
     if spec.weights and spec.weights.sha256 and sha and sha != spec.weights.sha256:
         problems.append(f"codec {name!r}: checkpoint {status[9:]} has sha256 {sha}, "
                         f"but {spec.source_file} expects {spec.weights.sha256}")
@@ -135,7 +131,8 @@ def plan_suite(suite: SuiteSpec, opts: RunOptions) -> Plan:
     """Validate names, parameters, roots, hashes and weights before any work."""
     problems: list[str] = []
     unavailable_codecs: dict[str, str] = {}
-    codecs = [c for c in (_codec_info(n, problems, unavailable_codecs) for n in suite.codecs) if c]
+    meta: dict[str, dict] = {}
+    codecs = [c for c in (_codec_info(n, problems, unavailable_codecs, meta) for n in suite.codecs) if c]
     metrics, missing_refs, unavailable_metrics, metric_prov = [], [], {}, {}
     for name in suite.metrics:
         try:
@@ -166,7 +163,7 @@ def plan_suite(suite: SuiteSpec, opts: RunOptions) -> Plan:
     if problems:
         raise PreflightError("suite cannot start:\n  - " + "\n  - ".join(problems))
     return Plan(suite, codecs, unavailable_codecs, metrics, unavailable_metrics, missing_refs, items,
-                metric_prov)
+                metric_prov, meta)
 
 
 def _check_architectures(plan: Plan, tasks: list[Task], cache: Cache) -> None:
@@ -175,7 +172,9 @@ def _check_architectures(plan: Plan, tasks: list[Task], cache: Cache) -> None:
     need = {t.codec.key: t.codec for t in tasks if not all(cache.has_json(t.metric_key(m)) for m in t.metrics)}
     for info in need.values():
         try:
-            build_codec(info.spec)
+            codec = build_codec(info.spec)
+            plan.codec_provenance.setdefault(info.spec.name, {}).update(
+                {k: v for k, v in codec.describe().items() if k in ("notes", "alignment", "weights_sha256")})
         except WeightsUnavailable as exc:
             plan.unavailable_codecs[info.spec.name] = str(exc)
         except Exception as exc:
@@ -238,7 +237,9 @@ def run_suite(suite: SuiteSpec, opts: RunOptions = RunOptions()) -> RunSummary:
         results = write_results((ResultRow(**r) for r in rows), out_dir / "results.csv")
         prov = build_provenance(
             suite=dataclasses.asdict(suite), suite_hash=content_hash(dataclasses.asdict(suite)),
-            codecs={c.spec.name: {"key": c.key, "spec": dataclasses.asdict(c.spec)} for c in plan.codecs},
+            codecs={c.spec.name: {"key": c.key, "spec": dataclasses.asdict(c.spec), "bitrate": c.bitrate,
+                                  "token_rate": c.token_rate, **plan.codec_provenance.get(c.spec.name, {})}
+                    for c in plan.codecs},
             unavailable_codecs=plan.unavailable_codecs, metrics=plan.metric_provenance,
             unavailable_metrics=plan.unavailable_metrics,
             datasets={k: [{"item": i.item_id, "sha256": i.sha256} for i in v] for k, v in plan.items.items()},
