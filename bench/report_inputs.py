@@ -9,11 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from bench.audio import load_mono
-from bench.cache import Cache
 from bench.codecs import describe_spec, get_spec
 from bench.config import SuiteSpec
 from bench.datasets import resolve_items
-from bench.runner import RunOptions, _codec_info
+from bench.runner import RunOptions, _codec_info, suite_cache
 from bench.tokens import collect_codes
 from bench.worker import Task
 
@@ -39,7 +38,7 @@ def gather_extras(suite: SuiteSpec, out_dir, opts: RunOptions | None = None,
     """counts_by_codec, occupancy_maps and one spectrogram panel from the cache."""
     from bench.reports.usage import code_counts
     opts = opts or RunOptions()
-    cache = Cache(out_dir / "cache")
+    cache = suite_cache(out_dir)
     problems: list[str] = []
     unavailable: dict[str, str] = {}
     infos = [i for i in (_codec_info(n, problems, unavailable) for n in suite.codecs) if i]

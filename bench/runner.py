@@ -73,6 +73,15 @@ class Plan:
     codec_provenance: dict[str, dict] = field(default_factory=dict)   # weights, notes, alignment
 
 
+def suite_cache(out_dir: Path) -> Cache:
+    """The content-addressed cache of a suite folder: shared by every suite under one root.
+
+    Keys are content hashes (audio, codec config and weights, metric version),
+    never suite names, so suites that share codecs and items share the work.
+    """
+    return Cache(Path(out_dir).parent / ".cache")
+
+
 def load_suite(name_or_path: str) -> SuiteSpec:
     """A suite by name (`suites/<name>.yaml`) or by path."""
     path = Path(name_or_path)
@@ -226,7 +235,7 @@ def run_suite(suite: SuiteSpec, opts: RunOptions = RunOptions()) -> RunSummary:
     lock = _Lock(out_dir)
     try:
         plan = plan_suite(suite, opts)
-        cache = Cache(out_dir / "cache")
+        cache = suite_cache(out_dir)
         tasks = [Task(c, it, tuple(plan.metrics), str(cache.root), opts.device)
                  for c in plan.codecs for ds in suite.datasets for it in plan.items[ds]]
         _check_architectures(plan, tasks, cache)

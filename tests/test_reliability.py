@@ -83,7 +83,7 @@ def test_bad_names_and_roots_fail_before_any_work(tmp_path, monkeypatch, field, 
     suite = _suite(**{"datasets": ("speech-16k",), field: value})
     with pytest.raises(PreflightError, match=message):
         run_suite(suite, RunOptions(out_root=str(tmp_path), executor="serial", progress=False))
-    assert not (tmp_path / "rel" / "cache").exists()
+    assert not (tmp_path / ".cache").exists()
     assert not (tmp_path / "rel" / "results.csv").exists()
 
 
@@ -112,8 +112,8 @@ def test_corrupted_cache_entries_are_detected_and_recomputed(tmp_path):
     suite = _suite(datasets=("speech-16k",), max_items=2, metrics=("pesq_wb", "stoi"))
     opts = RunOptions(out_root=str(tmp_path), executor="serial", progress=False)
     first = read_results(run_suite(suite, opts).results)
-    entries = sorted((tmp_path / "rel" / "cache").rglob("*.json"))
-    arrays = sorted((tmp_path / "rel" / "cache").rglob("*.npz"))
+    entries = sorted((tmp_path / ".cache").rglob("*.json"))
+    arrays = sorted((tmp_path / ".cache").rglob("*.npz"))
     entries[0].write_text(entries[0].read_text()[:40])                # truncated JSON
     text = entries[1].read_text().replace('"value": ', '"value": 1', 1)  # checksum mismatch
     entries[1].write_text(text)

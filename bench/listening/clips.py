@@ -92,13 +92,13 @@ def locate_sources(suite: SuiteSpec, suite_dir: Path, dataset_roots: dict[str, s
     Raises:
         bench.runner.PreflightError: the suite's codecs or datasets cannot be resolved.
     """
-    from bench.runner import RunOptions, plan_suite
+    from bench.runner import RunOptions, plan_suite, suite_cache
     plan = plan_suite(dataclasses.replace(suite, metrics=(), max_items=None),
                       RunOptions(out_root=str(suite_dir.parent), dataset_roots=dataset_roots or {},
                                  progress=False))
     items = {(it.dataset, it.item_id): it for its in plan.items.values() for it in its}
     return AudioSources({c.spec.name: c for c in plan.codecs}, dict(plan.unavailable_codecs), items,
-                        Cache(suite_dir / "cache"))
+                        suite_cache(suite_dir))
 
 
 def cached_decoded(sources: AudioSources, codec: str, dataset: str, item: str) -> np.ndarray | None:

@@ -68,7 +68,7 @@ def config_table(tmp: Path) -> list[str]:
             run_suite(suite, RunOptions(out_root=str(tmp / "cfg"), executor="serial", progress=False))
             outcome = "NOT refused"
         except (PreflightError, ConfigError) as exc:
-            cache_made = (tmp / "cfg" / "cfg" / "cache").exists()
+            cache_made = (tmp / "cfg" / ".cache").exists()
             outcome = (f"{type(exc).__name__} before any work (cache created: {cache_made}): "
                        + " ".join(str(exc).split())[:240].replace("|", "/"))
         lines.append(f"| {what} | {outcome} |")
