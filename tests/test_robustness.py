@@ -149,3 +149,14 @@ def test_codec_patterns_expand_over_the_catalog():
     assert set(expand_codecs(("mulaw-*",))) == {"mulaw-16k", "mulaw-8k"}
     with pytest.raises(ConfigError, match="matches no codec"):
         expand_codecs(("nothing-*",))
+
+
+def test_geometry_of_catalog_codecs():
+    from bench.codecs import get_spec
+    from bench.robustness.run import locality_geometry, packing_geometry
+    neu = packing_geometry(get_spec("neucodec"))          # no weights needed: from the definition
+    assert [g.levels for g in neu[0]] == [(4,)] * 8 and all(g.kind == "line" for g in neu[0])
+    pcm = get_spec("pcm16-16k")
+    assert packing_geometry(pcm) is None
+    info = type("Info", (), {"codebook_sizes": (65536,)})()
+    assert locality_geometry(pcm, info)[0][0].levels == (65536,)

@@ -61,11 +61,22 @@ class RobustnessPlan:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
+FSQ_FAMILIES = ("neucodec",)   # pretrained codecs whose fields are FSQ levels (scalar lines)
+
+
 def packing_geometry(spec) -> Any:
-    """Per stream, per field `FieldGeometry` of an implicit codebook (trained FSQ / Q2D2), else None."""
-    if spec.family != "trained":
-        return None
-    return field_geometry(describe_spec(spec).get("quantizer"))
+    """Per stream, per field `FieldGeometry` of an implicit codebook, else None.
+
+    Trained codecs: from their quantizer config (FSQ levels or Q2D2 grids).
+    Pretrained FSQ codecs (`FSQ_FAMILIES`): every field is a line of levels.
+    """
+    if spec.family == "trained":
+        return field_geometry(describe_spec(spec).get("quantizer"))
+    if spec.family in FSQ_FAMILIES:
+        fields = describe_spec(spec).get("field_sizes")
+        if fields:
+            return tuple(tuple(FieldGeometry("line", (int(n),)) for n in f) for f in fields)
+    return None
 
 
 def locality_geometry(spec, info: CodecInfo) -> Any:
