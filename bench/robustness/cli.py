@@ -78,6 +78,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--snr", default=",".join(f"{v:g}" for v in NOISE_SNRS_DB),
                    help="noise SNRs (dB) of the locality probe (default %(default)s)")
     p.add_argument("--no-locality", action="store_true", help="skip the locality probes")
+    p.add_argument("--no-codespace", action="store_true",
+                   help="skip the code-space study of the shipped quantizer configs")
     p.add_argument("--tag", default="", help="write to <out>/robustness/<suite>-<tag>/ (a second sweep "
                    "of the same suite, e.g. an expensive metric on fewer seeds)")
     p.set_defaults(func=cmd_robustness)
@@ -103,7 +105,8 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     ropts = RobustnessOptions(
         channel=ChannelConfig(ps=tuple(sorted(set(ps))), seeds=seeds, schemes=schemes, rule=args.rule),
         metrics=_names(args.metrics), snrs_db=_floats(args.snr), locality=not args.no_locality,
-        extra_codecs=expand_codecs(_names(args.codecs)))
+        extra_codecs=expand_codecs(_names(args.codecs)),
+        codespace_folder=None if args.no_codespace else RobustnessOptions.codespace_folder)
     root = Path(args.out) / "robustness"
     name = Path(args.suite).stem + (f"-{args.tag}" if args.tag else "")
     summary = run_robustness(suite, _run_options(args), ropts, root / name, root / "cache")

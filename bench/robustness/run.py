@@ -111,7 +111,7 @@ def plan_robustness(suite, opts: RunOptions, ropts: RobustnessOptions, cache_dir
             if ropts.locality:
                 noise_units.append(NoiseUnit(task, locality_geometry(info.spec, info), ropts.snrs_db,
                                              ropts.noise_seed))
-    pairs, pair_units, pair_note = [], [], ""
+    pairs, pair_units, pair_note = [], [], "not run (locality probes switched off)"
     if ropts.locality:
         pairs, pair_units, pair_note = _pair_units(items, opts, cache_dir)
     notes = {"suite": dataclasses.asdict(suite), "unavailable_codecs": plan.unavailable_codecs,
