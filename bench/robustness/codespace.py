@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.robustness.channel import binary_symmetric_channel, channel_seed
-from bench.robustness.packing import (FieldGeometry, _mixed_radix_join, _mixed_radix_split,
+from bench.robustness.packing import (FieldGeometry, mixed_radix_join, mixed_radix_split,
                                       applicable_schemes, field_geometry, make_packing)
 
 
@@ -73,11 +73,11 @@ def displacement(geometry: QuantizerGeometry, scheme: str, p: float, seed: int, 
     size = int(np.prod(sizes))
     rng = np.random.default_rng(channel_seed("codespace", geometry.name, seed))
     digits = np.stack([rng.integers(0, n, n_frames) for n in sizes], -1)      # [F, fields]
-    index = _mixed_radix_join(digits, sizes)[None, None, :]                   # [1, 1, F]
+    index = mixed_radix_join(digits, sizes)[None, None, :]                   # [1, 1, F]
     pk = make_packing(scheme, (size,), (sizes,), (geometry.fields,), rule)
     out = binary_symmetric_channel(pk.pack(index), p, channel_seed(geometry.name, scheme, seed))
     got = pk.unpack(out.bits)
-    back = _mixed_radix_split(got.indices[0, 0], sizes)                       # [F, fields]
+    back = mixed_radix_split(got.indices[0, 0], sizes)                       # [F, fields]
     sq = np.zeros(n_frames)
     for i, g in enumerate(geometry.fields):
         c = _coords(g)

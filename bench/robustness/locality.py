@@ -28,7 +28,7 @@ from typing import Sequence
 
 import numpy as np
 
-from bench.robustness.packing import FieldGeometry, _mixed_radix_split
+from bench.robustness.packing import FieldGeometry, mixed_radix_split
 
 NOISE_SNRS_DB = (40.0, 30.0, 20.0)
 
@@ -117,7 +117,7 @@ def split_fields(codes: np.ndarray, field_sizes) -> list[np.ndarray]:
         return [codes[k] for k in range(codes.shape[0])]
     out = []
     for k, f in enumerate(field_sizes):
-        digits = _mixed_radix_split(codes[k], f)
+        digits = mixed_radix_split(codes[k], f)
         out += [digits[:, i] for i in range(len(f))]
     return out
 

@@ -85,8 +85,8 @@ def applicable_schemes(codebook_sizes: Sequence[int], field_sizes, geometry) -> 
     return out
 
 
-def _mixed_radix_split(values: np.ndarray, radices: Sequence[int]) -> np.ndarray:
-    """[...] -> [..., len(radices)] digits, first least significant."""
+def mixed_radix_split(values: np.ndarray, radices: Sequence[int]) -> np.ndarray:
+    """Numpy mixed-radix digits: [...] -> [..., len(radices)], first field least significant."""
     digits = []
     for r in radices:
         digits.append(values % r)
@@ -94,7 +94,8 @@ def _mixed_radix_split(values: np.ndarray, radices: Sequence[int]) -> np.ndarray
     return np.stack(digits, -1)
 
 
-def _mixed_radix_join(digits: np.ndarray, radices: Sequence[int]) -> np.ndarray:
+def mixed_radix_join(digits: np.ndarray, radices: Sequence[int]) -> np.ndarray:
+    """Inverse of `mixed_radix_split`: digits [..., len(radices)] -> int64 [...]."""
     out = np.zeros(digits.shape[:-1], dtype=np.int64)
     for i in reversed(range(len(radices))):
         out = out * int(radices[i]) + digits[..., i]
@@ -142,8 +143,8 @@ class Packing:
         if self.scheme == "stream":
             return idx
         if self.scheme == "joint":
-            return _mixed_radix_join(idx, self.codebook_sizes)[..., None]
-        parts = [_mixed_radix_split(idx[..., k], f) for k, f in enumerate(self.field_sizes)]
+            return mixed_radix_join(idx, self.codebook_sizes)[..., None]
+        parts = [mixed_radix_split(idx[..., k], f) for k, f in enumerate(self.field_sizes)]
         return np.concatenate(parts, -1)
 
     def indices(self, symbols: np.ndarray) -> np.ndarray:
@@ -151,11 +152,11 @@ class Packing:
         if self.scheme == "stream":
             idx = symbols
         elif self.scheme == "joint":
-            idx = _mixed_radix_split(symbols[..., 0], self.codebook_sizes)
+            idx = mixed_radix_split(symbols[..., 0], self.codebook_sizes)
         else:
             cols, s = [], 0
             for f in self.field_sizes:
-                cols.append(_mixed_radix_join(symbols[..., s:s + len(f)], f))
+                cols.append(mixed_radix_join(symbols[..., s:s + len(f)], f))
                 s += len(f)
             idx = np.stack(cols, -1)
         return np.ascontiguousarray(idx.transpose(0, 2, 1))
