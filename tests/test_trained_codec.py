@@ -11,7 +11,7 @@ from bench.audio import load_mono
 from bench.codec import WeightsUnavailable
 from bench.codecs import build_codec, describe_spec, load_codec_specs
 from bench.codecs.trained import TrainedCodec
-from bench.config import CodecSpec, WeightsSpec
+from bench.config import CodecSpec, WeightsSpec, from_dict, load_yaml
 from bench.datasets import sha256_file
 from bench.paths import repo_root
 from bench.quantizers import build_quantizer_from_config
@@ -116,3 +116,18 @@ def test_a_shipped_checkpoint_codes_real_speech(speech_files):
     out = codec.decode(codes)
     assert out.shape == wav.shape and torch.isfinite(out).all()
     assert torch.equal(codec.encode(wav).indices, codes.indices), "encoding must be deterministic"
+
+
+def test_shipping_writes_a_catalog_that_loads(tiny, tmp_path):
+    from bench.train.ship import ship, write_catalog
+    cfg_path, ckpt, _ = tiny
+    dest = tmp_path / "codecs"
+    dest.mkdir()
+    (dest / "tiny.yaml").write_text(cfg_path.read_text())
+    card = ship(ckpt.parent, dest)
+    assert (dest / "tiny.pt").is_file() and (dest / "tiny-loss.png").is_file()
+    catalog = write_catalog(["tiny"], dest, tmp_path / "trained.yaml")
+    (entry,) = load_yaml(catalog)["codecs"]            # parsed directly: keep the CODECS registry clean
+    spec = from_dict(CodecSpec, entry, str(catalog))
+    assert spec.weights.sha256 == json.loads(card.read_text())["checkpoint"]["sha256"] == sha256_file(ckpt)
+    assert isinstance(build_codec(spec), TrainedCodec), catalog.read_text()

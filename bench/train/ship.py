@@ -53,7 +53,9 @@ def catalog_entry(card: dict, card_path: Path) -> str:
             f"{card['bits_per_frame']:.3f} bit/frame x {card['frame_rate']:g} Hz = "
             f"{card['bitrate_bps']:.1f} bit/s ({dev:+.2%} from the {card['rung_bps']:g} bit/s rung); "
             f"{card['steps']} steps on {card['data']['dataset']}")
-    folder = card_path.parent.relative_to(repo_root()) if card_path.is_absolute() else card_path.parent
+    folder = card_path.parent
+    if folder.is_absolute() and folder.is_relative_to(repo_root()):
+        folder = folder.relative_to(repo_root())       # catalogs in the repo use portable paths
     return (f"  - name: {card['name']}\n"
             f"    family: trained\n"
             f"    description: {json.dumps(desc)}\n"
@@ -74,8 +76,37 @@ def write_catalog(names: list[str], folder: str | Path | None = None, out: str |
     return out
 
 
+def plot_val_curves(names: list[str], folder: str | Path | None = None, out: str | Path | None = None) -> Path:
+    """One figure of every model's validation mel loss against step (rung per panel)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bench.train.card import LossLog
+    folder = Path(folder) if folder else repo_root() / SHIP_DIR
+    out = Path(out) if out else folder / "val-curves.png"
+    cards = [json.loads((folder / f"{n}.json").read_text()) for n in names]
+    rungs = sorted({c["rung_bps"] for c in cards})
+    fig, axes = plt.subplots(1, len(rungs), figsize=(5.5 * len(rungs), 3.8), squeeze=False)
+    for ax, rung in zip(axes[0], rungs):
+        for c in (c for c in cards if c["rung_bps"] == rung):
+            rows = [r for r in LossLog.read(folder / c["loss_curve_csv"]) if r["split"] == "val"]
+            ax.plot([int(r["step"]) for r in rows], [float(r["mel"]) for r in rows], "o-", ms=3,
+                    label=f"{c['name']} ({c['bitrate_bps']:.0f} bit/s)")
+        ax.set_title(f"validation log-mel L1, {rung:g} bit/s rung")
+        ax.set_xlabel("step")
+        ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=100, metadata={"Software": None})
+    plt.close(fig)
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
-    """``python -m bench.train.ship RUN_DIR... --catalog NAME...``: ship runs, rewrite the catalog."""
+    """``python -m bench.train.ship RUN_DIR... --catalog NAME...``: ship runs, rewrite the catalog
+    and the validation-curve figure."""
     import argparse
     ap = argparse.ArgumentParser(description=main.__doc__)
     ap.add_argument("runs", nargs="*", help="run folders to copy into codecs/trained/")
@@ -85,6 +116,7 @@ def main(argv: list[str] | None = None) -> None:
         print("shipped", ship(run))
     if args.catalog:
         print("wrote", write_catalog(args.catalog))
+        print("wrote", plot_val_curves(args.catalog))
 
 
 if __name__ == "__main__":
