@@ -58,6 +58,15 @@ def test_shipped_configs_differ_from_base_only_in_name_rung_and_quantizer():
         assert set(changed) <= {"name", "rung_bps", "quantizer"}, f"{path.name} changes {changed}"
 
 
+def test_long_configs_differ_from_their_model_only_in_name_and_steps():
+    configs = sorted((repo_root() / "codecs" / "trained" / "long").glob("*.yaml"))
+    for path in configs:
+        raw = load_raw(path)
+        short = load_raw(repo_root() / "codecs" / "trained" / f"{raw['name'].removesuffix('-long')}.yaml")
+        changed = sorted(k for k in set(raw) | set(short) if raw.get(k) != short.get(k))
+        assert changed == ["name", "steps"], f"{path.name} changes {changed}"
+
+
 def test_unknown_key_names_file_and_key(tmp_path):
     path = write_tiny(tmp_path, "loss: {mel_wieght: 2.0}\n")
     with pytest.raises(ConfigError, match=r"tiny\.yaml.*mel_wieght"):

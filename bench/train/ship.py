@@ -46,6 +46,13 @@ def ship(run_dir: str | Path, dest: str | Path | None = None) -> Path:
     return dest / cards[0].name
 
 
+def _portable(path: Path) -> Path:
+    """Paths inside the repository relative to its root (catalogs must not name this machine)."""
+    if path.is_absolute() and path.is_relative_to(repo_root()):
+        return path.relative_to(repo_root())
+    return path
+
+
 def catalog_entry(card: dict, card_path: Path) -> str:
     q = card["config"]["quantizer"]
     dev = card["rung_deviation"]
@@ -53,13 +60,11 @@ def catalog_entry(card: dict, card_path: Path) -> str:
             f"{card['bits_per_frame']:.3f} bit/frame x {card['frame_rate']:g} Hz = "
             f"{card['bitrate_bps']:.1f} bit/s ({dev:+.2%} from the {card['rung_bps']:g} bit/s rung); "
             f"{card['steps']} steps on {card['data']['dataset']}")
-    folder = card_path.parent
-    if folder.is_absolute() and folder.is_relative_to(repo_root()):
-        folder = folder.relative_to(repo_root())       # catalogs in the repo use portable paths
+    folder, config = _portable(card_path.parent), _portable(Path(card["config_file"]))
     return (f"  - name: {card['name']}\n"
             f"    family: trained\n"
             f"    description: {json.dumps(desc)}\n"
-            f"    params: {{config: {folder}/{card['name']}.yaml}}\n"
+            f"    params: {{config: {config}}}\n"
             f"    weights: {{path: {folder}/{card['checkpoint']['file']}, "
             f"sha256: {card['checkpoint']['sha256']}}}\n")
 
