@@ -160,3 +160,12 @@ def test_geometry_of_catalog_codecs():
     assert packing_geometry(pcm) is None
     info = type("Info", (), {"codebook_sizes": (65536,)})()
     assert locality_geometry(pcm, info)[0][0].levels == (65536,)
+
+
+def test_relative_to_clean_divides_by_the_p0_mean():
+    from bench.robustness.report import relative_to_clean
+    s = pd.DataFrame({"codec": ["a"] * 3, "packing": ["stream"] * 3, "metric": ["stoi"] * 3,
+                      "p": [0.0, 0.01, 0.1], "mean": [0.8, 0.6, 0.4], "lo": [0.7, 0.5, 0.3],
+                      "hi": [0.9, 0.7, 0.5]})
+    r = relative_to_clean(s)
+    assert np.allclose(r["mean"], [1.0, 0.75, 0.5]) and np.allclose(r["lo"], [0.875, 0.625, 0.375])

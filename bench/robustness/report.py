@@ -172,7 +172,22 @@ def geometry_table(geometry: dict[str, list], rule: str) -> str:
     return pipe_table(header, rows, ["l"] + ["r"] * 7)
 
 
-def plot_metric(summary: pd.DataFrame, metric: str, path_stem: Path) -> list[Path]:
+def relative_to_clean(summary: pd.DataFrame) -> pd.DataFrame:
+    """Summary rows with mean, lo, hi divided by the (codec, packing, metric) mean at p = 0.
+
+    Codecs of very different clean quality then share one scale: the fraction
+    of the clean score kept under the channel. The band is the item CI scaled
+    by the same constant (the clean mean's own uncertainty is not added).
+    """
+    out = summary.copy()
+    clean = summary[summary["p"] == 0].set_index(["codec", "packing", "metric"])["mean"]
+    ref = [clean.get((c, k, m), math.nan) for c, k, m in zip(out["codec"], out["packing"], out["metric"])]
+    for col in ("mean", "lo", "hi"):
+        out[col] = out[col] / np.asarray(ref, dtype=np.float64)
+    return out
+
+
+def plot_metric(summary: pd.DataFrame, metric: str, path_stem: Path, ylabel: str | None = None) -> list[Path]:
     """Metric against p, one line per codec/packing with a 95% CI band; PNG and PDF."""
     import matplotlib
     matplotlib.use("Agg")
@@ -192,7 +207,7 @@ def plot_metric(summary: pd.DataFrame, metric: str, path_stem: Path) -> list[Pat
         ax.fill_between(x, g["lo"], g["hi"], color=c, alpha=0.15, linewidth=0)
     ax.set_xticks(range(len(ps)), [fmt_sig(p) for p in ps])
     ax.set_xlabel("bit flip probability p")
-    ax.set_ylabel(metric)
+    ax.set_ylabel(ylabel or metric)
     ax.set_title(f"{metric} under a binary symmetric channel (mean, 95% CI)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
@@ -252,8 +267,13 @@ def write_report(cdf: pd.DataFrame, ldf: pd.DataFrame, notes: dict[str, Any], ou
     for metric in sorted(summary["metric"].unique()):
         stem = out / "plots" / f"channel_{metric}"
         files += plot_metric(summary, metric, stem)
+        files += plot_metric(relative_to_clean(summary), metric, stem.with_name(stem.name + "_relative"),
+                             ylabel=f"{metric} / {metric} at p = 0")
         md += [f"## {metric} against bit flip probability", "",
-               f"![{metric}](plots/channel_{metric}.png)", "", metric_table(summary, metric)]
+               f"![{metric}](plots/channel_{metric}.png)", "",
+               f"Relative to each line's clean score (p = 0), so codecs of different clean quality "
+               f"share one scale:", "", f"![{metric} relative](plots/channel_{metric}_relative.png)", "",
+               metric_table(summary, metric)]
     if notes.get("geometry"):
         md += ["## Field packings: natural binary against the Gray ordering", "",
                "Per field geometry of the implicit codecs and shipped configs: Hamming distance between the codewords of "
