@@ -96,7 +96,7 @@ def train(config_path: str | Path, out_dir: str | Path | None = None, steps: int
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optim"])
         step, wall = int(state["step"]), float(state["wall_s"])
-        torch.set_rng_state(state["rng"])
+        torch.set_rng_state(state["rng"].cpu())   # CPU generator (CUDA RNG is not restored)
         schedule = [list(s) for s in state["schedule"]]
         if schedule[-1][1] != total:
             schedule.append([step, total])
