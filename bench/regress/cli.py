@@ -99,7 +99,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--report-dir", default=DEFAULT_REPORT_DIR, help="where regress.md/.json/.png go")
     p.add_argument("--quiet", action="store_true", help="do not print the Markdown summary")
     _add_run_args(p)
-    p.set_defaults(func=cmd_regress, out=DEFAULT_OUT)
+    p.set_defaults(func=cmd_regress, out=DEFAULT_OUT, suite="regress")
 
     g = subparsers.add_parser(
         "golden", help="refresh the committed golden baselines (reports/golden/<dataset>/)",

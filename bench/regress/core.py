@@ -159,7 +159,7 @@ class RegressRequest:
 
     baseline: str
     candidate: str
-    suite: str = "default"
+    suite: str = "regress"
     metrics: tuple[str, ...] | None = None
     tolerances: str | None = None
     declared: tuple[str, ...] = ()
