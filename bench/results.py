@@ -88,7 +88,7 @@ def write_results(rows: Iterable[ResultRow], path: str | Path) -> pd.DataFrame:
     path.parent.mkdir(parents=True, exist_ok=True)
     df = rows_to_frame(rows)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    df.to_csv(tmp, index=False, float_format="%.10g")
+    df.to_csv(tmp, index=False)   # shortest round-trip repr: exact and deterministic
     tmp.replace(path)
     return df
 
