@@ -113,7 +113,7 @@ def plan_robustness(suite, opts: RunOptions, ropts: RobustnessOptions, cache_dir
                                              ropts.noise_seed))
     pairs, pair_units, pair_note = [], [], "not run (locality probes switched off)"
     if ropts.locality:
-        pairs, pair_units, pair_note = _pair_units(items, opts, cache_dir)
+        pairs, pair_units, pair_note = _pair_units(items, opts, cache_dir, set(suite.codecs))
     notes = {"suite": dataclasses.asdict(suite), "unavailable_codecs": plan.unavailable_codecs,
              "unavailable_metrics": plan.unavailable_metrics, "schemes": schemes_of, "geometry": geometry_of,
              "items": {ds: [i.item_id for i in plan.items[ds]] for ds in suite.datasets},
@@ -123,12 +123,13 @@ def plan_robustness(suite, opts: RunOptions, ropts: RobustnessOptions, cache_dir
     return RobustnessPlan(plan.codecs, units, noise_units, pair_units, pairs, notes)
 
 
-def _pair_units(items, opts: RunOptions, cache_dir: Path):
+def _pair_units(items, opts: RunOptions, cache_dir: Path, suite_codecs: set[str]):
+    """Seed-twin pairs with at least one member in the suite (their twins are found in the catalog)."""
     from bench.registry import CODECS
     load_codec_specs()
     specs = [CODECS.get(n) for n in CODECS.names() if CODECS.get(n).family == "trained"]
     present = [s for s in specs if str(describe_spec(s).get("weights", "")).startswith("present")]
-    pairs = find_seed_pairs(present)
+    pairs = [(a, b) for a, b in find_seed_pairs(present) if a in suite_codecs or b in suite_codecs]
     if not pairs:
         note = (f"not run: no two trained codecs with the same config and different seeds have weights "
                 f"({len(present)} of {len(specs)} trained codec definitions have weights: "
