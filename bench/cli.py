@@ -92,7 +92,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bench.reports import write_report
     out_dir, results = _results_of(args)
     extra = {}
-    if not args.no_extras:
+    if not getattr(args, "no_extras", False):
         from bench.report_inputs import gather_extras
         from bench.runner import load_suite
         try:
@@ -135,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="score a suite; writes reports/<suite>/results.csv")
     _add_run_args(p)
     p.add_argument("--report", action="store_true", help="also write the report afterwards")
+    p.add_argument("--no-extras", action="store_true", help="with --report: skip plots that need the cache")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("report", help="tables and plots from reports/<suite>/results.csv")
     p.add_argument("--suite", default="default")

@@ -1,0 +1,30 @@
+"""The README's main command path: `run --report` and `list`, through bench.cli.main."""
+from __future__ import annotations
+
+from bench.cli import main
+from bench.results import read_results
+
+
+def test_run_with_report_writes_results_tables_plots_and_provenance(tmp_path):
+    code = main(["run", "--suite", "smoke", "--out", str(tmp_path), "--max-items", "1", "--workers", "1",
+                 "--no-progress", "--report", "--no-extras"])
+    out = tmp_path / "smoke"
+    assert code == 0
+    for name in ("results.csv", "provenance.json", "table.md", "table.tex", "table.csv", "report.md"):
+        assert (out / name).is_file(), name
+    assert list((out / "plots").glob("rd_*.png"))
+    df = read_results(out / "results.csv")
+    assert set(df["codec"]) == {"pcm16-16k", "mulaw-8k"} and set(df["status"]) == {"ok"}
+
+
+def test_list_shows_exact_bitrates_and_weights_status(capsys):
+    assert main(["list"]) == 0
+    text = capsys.readouterr().out
+    assert "pcm16-16k" in text and "256.0000" in text
+    assert "q2d2-rhombic-800" in text and "0.8105" in text      # 16.21 bit/frame x 50 Hz
+    assert "dac-44k-9q" in text and "7.7520" in text
+
+
+def test_unknown_suite_is_a_clear_error(capsys):
+    assert main(["run", "--suite", "defualt"]) == 2
+    assert "Did you mean 'default'" in capsys.readouterr().err
