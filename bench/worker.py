@@ -152,8 +152,18 @@ def _encode_decode(task: Task, cache: Cache) -> tuple[np.ndarray, list[str]]:
     return decoded.astype(np.float64), steps
 
 
+def _reference(path: str, rate: int, refs: dict | None) -> tuple[np.ndarray, list[str]]:
+    """The item's reference at `rate`, read and resampled once per task when `refs` is given."""
+    if refs is None:
+        return load_mono(path, rate)
+    if rate not in refs:
+        refs[rate] = load_mono(path, rate)
+    return refs[rate]
+
+
 def _score(task: Task, metric: MetricRef, decoded: np.ndarray, codec_steps: list[str],
-           duration: float) -> list[dict]:
+           duration: float, refs: dict | None = None) -> list[dict]:
+    """Rows of one metric on decoded audio; `refs` memoizes references by rate across metrics."""
     from bench.metrics.base import ItemError, check_signal
     sr_out = task.codec.output_sample_rate
     rate = metric.sample_rate or sr_out
@@ -165,7 +175,7 @@ def _score(task: Task, metric: MetricRef, decoded: np.ndarray, codec_steps: list
     warnings_: list[str] = []
     try:
         if metric.needs_reference:
-            ref, ref_steps = load_mono(task.item.path, rate)
+            ref, ref_steps = _reference(task.item.path, rate, refs)
             steps += [f"reference {x}" for x in ref_steps]
             deg, fix = match_length(deg, len(ref))
             if fix:
@@ -220,9 +230,10 @@ def run_task(task: Task) -> list[dict]:
         return rows + failure_rows(task, tuple(todo), "unavailable", str(exc))
     except Exception as exc:  # codec crashed on this item
         return rows + failure_rows(task, tuple(todo), "error", f"codec failed: {_describe(exc)}")
+    refs: dict = {}
     for metric in todo:
         try:
-            new = _score(task, metric, decoded, steps, duration)
+            new = _score(task, metric, decoded, steps, duration, refs)
         except WeightsUnavailable as exc:
             rows += failure_rows(task, (metric,), "unavailable", str(exc), duration, steps)
             continue
