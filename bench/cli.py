@@ -90,13 +90,14 @@ def _results_of(args: argparse.Namespace) -> tuple[Path, Path]:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from bench.reports import write_report
+    from bench.report_inputs import gather_extras, suite_report_options
+    from bench.runner import load_suite
     out_dir, results = _results_of(args)
-    extra = {}
+    suite = load_suite(args.suite)
+    extra = suite_report_options(suite)
     if not getattr(args, "no_extras", False):
-        from bench.report_inputs import gather_extras
-        from bench.runner import load_suite
         try:
-            extra = gather_extras(load_suite(args.suite), out_dir)
+            extra.update(gather_extras(suite, out_dir))
         except Exception as exc:   # the tables do not depend on the cache
             print(f"warning: usage/occupancy/spectrogram plots skipped ({exc})", file=sys.stderr)
     written = write_report(results, out_dir, extra=extra)

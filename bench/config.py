@@ -185,3 +185,6 @@ class SuiteSpec:
     max_items: int | None = None
     token_stats: bool = True
     listen: tuple[str, ...] = ()   # listening-page items, "dataset/item_id"; () = default choice
+    compare_kbps: tuple[float, ...] = ()   # `report` also writes compare.md at these kbit/s
+    reference: str | None = None           # ... against this group (default: best per metric)
+    grid_ablation: bool = False            # `report` also writes ablation.md (Q2D2 grid x levels)

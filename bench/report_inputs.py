@@ -71,3 +71,20 @@ def gather_extras(suite: SuiteSpec, out_dir, opts: RunOptions | None = None,
     if occupancy:
         extra["occupancy_maps"] = occupancy
     return extra
+
+
+def suite_report_options(suite: SuiteSpec) -> dict:
+    """The report settings a suite declares (compare_kbps, reference, grid_ablation), as `extra`.
+
+    The grid ablation also gets each trained codec's quantizer block, read
+    from its training config (no weights, no cache).
+    """
+    extra: dict = {}
+    if suite.compare_kbps:
+        extra["targets_kbps"] = list(suite.compare_kbps)
+        extra["reference"] = suite.reference
+    if suite.grid_ablation:
+        extra["grid_ablation"] = True
+        extra["quantizers"] = {name: described["quantizer"] for name in suite.codecs
+                               if "quantizer" in (described := describe_spec(get_spec(name)))}
+    return extra

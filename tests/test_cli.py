@@ -28,3 +28,20 @@ def test_list_shows_exact_bitrates_and_weights_status(capsys):
 def test_unknown_suite_is_a_clear_error(capsys):
     assert main(["run", "--suite", "defualt"]) == 2
     assert "Did you mean 'default'" in capsys.readouterr().err
+
+
+def test_suite_report_settings_write_compare_and_grid_ablation(tmp_path):
+    """A suite's compare_kbps/reference/grid_ablation make `report` write compare.md and ablation.md."""
+    suite = tmp_path / "two-grids.yaml"
+    suite.write_text("name: two-grids\ncodecs: [q2d2-rect-800, q2d2-hex-800]\ndatasets: [speech-16k]\n"
+                     "metrics: [stoi]\nmax_items: 2\ncompare_kbps: [0.8]\nreference: q2d2-rect\n"
+                     "grid_ablation: true\n")
+    code = main(["run", "--suite", str(suite), "--out", str(tmp_path), "--workers", "1",
+                 "--no-progress", "--report", "--no-extras"])
+    out = tmp_path / "two-grids"
+    assert code == 0
+    compare = (out / "compare.md").read_text()
+    assert "speech-16k at 0.8 kbit/s" in compare and "q2d2-hex-800" in compare
+    ablation = (out / "ablation.md").read_text()
+    assert "| [4, 4, 4, 4, 4, 4, 4, 4] | hexagonal | q2d2-hex-800 |" in ablation
+    assert "[ablation.md](ablation.md)" in (out / "report.md").read_text()

@@ -126,3 +126,37 @@ def test_deterministic_and_independent_of_row_order(df, cmp):
     again = matched_bitrate(df.sample(frac=1.0, random_state=1), [0.8, 1.5, 6], n_resamples=N_RES, seed=2)
     pd.testing.assert_frame_equal(cmp, again)
     assert np.isfinite(cmp.loc[cmp["in_range"] & (cmp["n"] > 0), "mean"]).all()
+
+
+# -- grid ablation (Q2D2 grid type x levels): the same statistics, keyed by levels and grid
+_Q = {"fsq-800": {"name": "q2d2", "grid": "rectangular", "levels": [4] * 8},
+      "q2d2-rhombic-800": {"name": "q2d2", "grid": "rhombic", "levels": [4] * 8},
+      "fsq-1500": {"name": "q2d2", "grid": "rectangular", "levels": [9, 9, 7, 7, 7, 7]},
+      "q2d2-rhombic-1500": {"name": "q2d2", "grid": "rhombic", "levels": [9, 9, 7, 7, 7, 7]},
+      "dac-6kbps": {"name": "rvq"}}
+
+
+def test_grid_ablation_tests_each_grid_against_rectangular_at_equal_levels(df):
+    from bench.reports.ablation import ablation_markdown, grid_ablation
+    ab = grid_ablation(df, _Q, n_resamples=N_RES, seed=2)
+    assert set(ab["codec"]) == {"fsq-800", "q2d2-rhombic-800", "fsq-1500", "q2d2-rhombic-1500"}
+    assert list(dict.fromkeys(ab["levels"])) == [str([9, 9, 7, 7, 7, 7]), str([4] * 8)]  # fewer dims first
+    row = ab[(ab["codec"] == "q2d2-rhombic-800") & (ab["metric"] == "stoi")].iloc[0]
+    item = lambda c: df[(df["codec"] == c) & (df["metric"] == "stoi")].set_index("item")["value"].sort_index()
+    direct = paired_bootstrap(item("q2d2-rhombic-800").to_numpy(), item("fsq-800").to_numpy(),
+                              n_resamples=N_RES, seed=2)
+    assert row["reference_codec"] == "fsq-800" and row["diff"] == pytest.approx(direct.mean_diff)
+    assert row["p_value"] == pytest.approx(direct.p_value) and row["grid"] == "rhombic"
+    errored = ab[(ab["codec"] == "q2d2-rhombic-1500") & (ab["metric"] == "stoi")].iloc[0]
+    assert errored["reference_codec"] == "fsq-1500" and errored["n_unpaired"] == 1
+    md = ablation_markdown(ab)
+    assert "| [4, 4, 4, 4, 4, 4, 4, 4] | rectangular | fsq-800 |" in md and "**" in md
+
+
+def test_grid_ablation_needs_two_grids_and_one_codec_per_cell(df):
+    from bench.reports.ablation import grid_ablation
+    only_rect = {c: q for c, q in _Q.items() if q.get("grid") == "rectangular"}
+    assert grid_ablation(df, only_rect, n_resamples=N_RES).empty
+    twice = dict(_Q, **{"fsq-1500": _Q["fsq-800"]})
+    with pytest.raises(ValueError, match="both have grid rectangular"):
+        grid_ablation(df, twice, n_resamples=N_RES)

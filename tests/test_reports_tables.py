@@ -72,6 +72,10 @@ def test_grouping_strips_trailing_bitrate_only_for_trained():
     assert default_group("rvq-2000", "trained") == "rvq"
     assert default_group("fsq-1.5k", "trained") == "fsq"
     assert default_group("dac-16k-6kbps", "dac") == "dac"
+    assert default_group("fsq-800-long", "trained") == "fsq-long"      # tier suffix kept
+    assert default_group("q2d2-hex-2000-xlong", "trained") == "q2d2-hex-xlong"
+    assert default_group("fsq-800-seed1", "trained") == "fsq-seed1"
+    assert default_group("q2d2-hex-paperlv-long", "trained") == "q2d2-hex-paperlv-long"
 
 
 def test_group_by_column_and_callable(df):

@@ -5,7 +5,8 @@ A codec definition in the results is one operating point (e.g. "dac-16k-6kbps",
 operating points into lines: by default the `family` column, except for
 trained quantizer codecs, whose group is the codec name without its trailing
 "-<bitrate>" ("q2d2-rhombic-800" -> "q2d2-rhombic"), because every trained
-quantizer is its own family.
+quantizer is its own family. A tier suffix after the rate stays:
+"fsq-800-long" -> "fsq-long" (the same family trained longer is its own line).
 """
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ import pandas as pd
 
 GroupBy = Union[None, str, Callable[[str, str], str]]
 REFERENCE_FAMILIES = ("pcm", "mulaw")  # uncompressed-ish anchors, listed first, never "best"
-_TRAILING_RATE = re.compile(r"-\d+(?:\.\d+)?(?:k|kbps|bps)?$")
+# "-<rate>" at the end or before lowercase tier suffixes ("-long", "-seed1", "-xlong")
+_TRAILING_RATE = re.compile(r"-\d+(?:\.\d+)?(?:k|kbps|bps)?((?:-[a-z][a-z0-9]*)*)$")
 
 
 def default_group(codec: str, family: str) -> str:
-    """Family, or for family "trained" the codec name minus a trailing "-<bitrate>"."""
+    """Family, or for family "trained" the codec name minus its "-<bitrate>" (tier suffix kept)."""
     if family == "trained":
-        stripped = _TRAILING_RATE.sub("", codec)
+        stripped = _TRAILING_RATE.sub(r"\1", codec)
         return stripped or codec
     return family
 

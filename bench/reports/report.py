@@ -16,6 +16,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from bench.reports import plots
+from bench.reports.ablation import ablation_markdown, grid_ablation
 from bench.reports.compare import compare_markdown, matched_bitrate
 from bench.reports.summary import summary_table
 from bench.reports.tables import to_csv, to_latex, to_markdown
@@ -33,6 +34,8 @@ EXTRA_KEYS = {
     "occupancy_maps": "codec -> [(points [N, 2], counts [N]), ...] for Q2D2 occupancy plots",
     "spectrograms": "item -> {name: (waveform, sample rate)}, reference first",
     "title": "report title (default: the folder name)",
+    "quantizers": "codec -> quantizer block of its training config (for the grid ablation)",
+    "grid_ablation": "also write ablation.md/.csv: Q2D2 grid type x levels (needs quantizers)",
 }
 _PROVENANCE_FIELDS = (  # (label, candidate key paths in provenance.json)
     ("git commit", ("git.commit", "git_commit", "commit")),
@@ -153,6 +156,10 @@ def write_report(results_csv: Path, out_dir: Path, *, extra: Mapping[str, Any] |
                                      metric_info=info, group_by=extra.get("group_by"))
         written.update(cmp_written)
         sections.append("## Matched-bitrate comparison\n\nSee [compare.md](compare.md).\n")
+    if extra.get("grid_ablation"):
+        written.update(ablation_report(df, out_dir, extra.get("quantizers") or {}, seed=seed,
+                                       metric_info=info))
+        sections.append("## Grid ablation\n\nSee [ablation.md](ablation.md).\n")
     if plot_paths:
         sections.append("## Plots\n\n" + _plot_links(plot_paths, out_dir))
     written["report.md"] = out_dir / "report.md"
@@ -187,3 +194,21 @@ def compare_report(results_csv: Path, out_dir: Path, targets_kbps: Sequence[floa
     csv = out_dir / "compare.csv"
     to_csv(cmp, csv)
     return {"compare.md": md, "compare.csv": csv}
+
+
+def ablation_report(df: pd.DataFrame, out_dir: Path, quantizers: Mapping[str, Mapping], *,
+                    seed: int = 0, metric_info: Mapping | None = None) -> dict[str, Path]:
+    """ablation.md and ablation.csv: Q2D2 grid type x levels (`ablation.grid_ablation`).
+
+    Raises:
+        ValueError: fewer than two grid types among the results' Q2D2 codecs.
+    """
+    cmp = grid_ablation(df, quantizers, metric_info, seed)
+    if cmp.empty:
+        q2d2 = sorted(c for c, q in quantizers.items() if (q or {}).get("name") == "q2d2")
+        raise ValueError(f"grid ablation needs Q2D2 codecs of at least two grid types; found {q2d2 or 'none'}")
+    md, csv = out_dir / "ablation.md", out_dir / "ablation.csv"
+    md.write_text("# Grid ablation: Q2D2 grid type x levels\n\n" + ablation_markdown(cmp, metric_info),
+                  encoding="utf-8")
+    to_csv(cmp, csv)
+    return {"ablation.md": md, "ablation.csv": csv}
