@@ -58,13 +58,26 @@ def test_shipped_configs_differ_from_base_only_in_name_rung_and_quantizer():
         assert set(changed) <= {"name", "rung_bps", "quantizer"}, f"{path.name} changes {changed}"
 
 
-def test_long_configs_differ_from_their_model_only_in_name_and_steps():
-    configs = sorted((repo_root() / "codecs" / "trained" / "long").glob("*.yaml"))
+@pytest.mark.parametrize("tier", ["long", "xlong"])
+def test_tier_configs_differ_from_their_model_only_in_name_and_steps(tier):
+    configs = sorted((repo_root() / "codecs" / "trained" / tier).glob("*.yaml"))
+    assert configs
     for path in configs:
         raw = load_raw(path)
-        short = load_raw(repo_root() / "codecs" / "trained" / f"{raw['name'].removesuffix('-long')}.yaml")
+        short = load_raw(repo_root() / "codecs" / "trained" / f"{raw['name'].removesuffix('-' + tier)}.yaml")
         changed = sorted(k for k in set(raw) | set(short) if raw.get(k) != short.get(k))
         assert changed == ["name", "steps"], f"{path.name} changes {changed}"
+
+
+def test_ablation_configs_change_only_the_q2d2_bottleneck_and_length():
+    base = load_raw(BASE)
+    configs = sorted((repo_root() / "codecs" / "trained" / "ablation").glob("*.yaml"))
+    assert configs
+    for path in configs:
+        raw = load_raw(path)
+        changed = sorted(k for k in set(raw) | set(base) if raw.get(k) != base.get(k))
+        assert set(changed) <= {"name", "rung_bps", "quantizer", "steps"}, f"{path.name} changes {changed}"
+        assert raw["quantizer"]["name"] == "q2d2" and raw["steps"] == 2000
 
 
 def test_unknown_key_names_file_and_key(tmp_path):
