@@ -148,3 +148,22 @@ def test_resume_refuses_a_run_of_another_config(trained, tmp_path):
     other.write_text(cfg.read_text() + "seed: 1\n")
     with pytest.raises(ValueError, match="another config"):
         train(other, out_dir=out, steps=12, threads=1, data_limit=3, progress=False)
+
+
+def test_curve_summary_reports_flattening_and_since_when_the_ranking_holds(tmp_path):
+    import json
+
+    from bench.train.card import LOG_FIELDS
+    from bench.train.ship import curve_summary
+    curves = {"a-800-long": [1.0, 0.8, 0.6, 0.50, 0.40], "b-800-long": [1.0, 0.7, 0.65, 0.55, 0.45]}
+    for name, mels in curves.items():    # b leads at step 100, a from step 200 on
+        with open(tmp_path / f"{name}-loss.csv", "w", newline="") as fh:
+            w = csv.DictWriter(fh, LOG_FIELDS)
+            w.writeheader()
+            w.writerows({**dict.fromkeys(LOG_FIELDS, 0), "step": 100 * i, "split": "val", "mel": m}
+                        for i, m in enumerate(mels))
+        (tmp_path / f"{name}.json").write_text(json.dumps(
+            {"name": name, "steps": 400, "rung_bps": 800.0, "loss_curve_csv": f"{name}-loss.csv"}))
+    text = curve_summary(list(curves), folder=tmp_path)
+    assert "| a-800-long | 400 | 0.6000 | 0.5000 | 0.4000 | -20.0% |" in text
+    assert "| 800 | 400 steps | a-800-long < b-800-long | 200 |" in text
