@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bench.datasets import sha256_file
 from bench.paths import repo_root
+from bench.reports.grouping import TRAILING_RATE
 
 SHIP_DIR = "codecs/trained"
 CATALOG = "codecs/trained.yaml"
@@ -126,7 +127,7 @@ def curve_summary(names: list[str], folder: str | Path | None = None) -> str:
 
     Per model: validation log-mel L1 at half, three quarters and all of its
     steps, and the relative change over the last quarter. Per (rung, training
-    length) with two or more models: the final order by validation mel and the
+    length) with two or more rung models (not seeds or ablation cells): the final order by validation mel and the
     first validation step from which the order of all models never changes
     (noisy curves give a late step; a ranking that settles early gives an
     early one).
@@ -147,8 +148,10 @@ def curve_summary(names: list[str], folder: str | Path | None = None) -> str:
     lines += ["", "| rung bit/s | length | final order (best first, by val mel) | order unchanged since step |",
               "|---:|---|---|---:|"]
     groups: dict[tuple[float, str, int], list[str]] = {}
-    for c in cards:
-        groups.setdefault((c["rung_bps"], _tier(c["name"]), int(c["steps"])), []).append(c["name"])
+    for c in cards:   # rung models only: "<family>-<rung>[-long|-xlong]" (not seeds, not ablation cells)
+        m = TRAILING_RATE.search(c["name"])
+        if m and m.group(1) in ("", "-long", "-xlong"):
+            groups.setdefault((c["rung_bps"], _tier(c["name"]), int(c["steps"])), []).append(c["name"])
     for (rung, tier, steps), members in sorted(groups.items()):
         if len(members) < 2:
             continue
