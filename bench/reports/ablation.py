@@ -16,8 +16,9 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
-from bench.reports.compare import COLUMNS as COMPARE_COLUMNS, _cmp_cell, _record, _scores
-from bench.reports.formatting import fmt_sig, pipe_table
+from bench.reports.compare import COLUMNS as COMPARE_COLUMNS
+from bench.reports.compare import item_scores, metric_cells, pick_record, table_block
+from bench.reports.formatting import fmt_sig
 from bench.reports.grouping import operating_points
 from bench.reports.metric_info import info_for, resolve_metric_info
 from bench.reports.summary import select_dataset
@@ -87,7 +88,7 @@ def grid_ablation(df: pd.DataFrame, quantizers: Mapping[str, Mapping], metric_in
     for ds in sorted(per_item["dataset"].unique()):
         data = per_item[per_item["dataset"] == ds]
         for metric in metrics:
-            scores = {c: _scores(data, c, metric) for c in cells.values()}
+            scores = {c: item_scores(data, c, metric) for c in cells.values()}
             for levels, grid in order:
                 codec = cells[(levels, grid)]
                 ref = cells.get((levels, "rectangular"))
@@ -96,7 +97,7 @@ def grid_ablation(df: pd.DataFrame, quantizers: Mapping[str, Mapping], metric_in
                     ref, ref_note = None, f"reference {cells[(levels, 'rectangular')]} has no scored items"
                 p = SimpleNamespace(group=grid, codec=codec, bitrate_kbps=float(ops.loc[codec, "bitrate_kbps"]),
                                     ratio=1.0, in_range=True)
-                rec = _record(ds, 0.0, p, metric, scores, ref, ref_note, 1.0, n_resamples, seed,
+                rec = pick_record(ds, 0.0, p, metric, scores, ref, ref_note, 1.0, n_resamples, seed,
                               confidence, alpha)
                 records.append({"levels": levels, "grid": grid, **rec})
     return pd.DataFrame(records)[COLUMNS] if records else pd.DataFrame(columns=COLUMNS)
@@ -114,19 +115,13 @@ def ablation_markdown(cmp: pd.DataFrame, metric_info: Mapping | None = None, *,
             info_for(info, m).label + arrows[info_for(info, m).higher_is_better] for m in metrics]
         rows, notes = [], []
         for (levels, grid, codec), rows_g in block.groupby(["levels", "grid", "codec"], sort=False):
-            cells = [levels, grid, codec, fmt_sig(rows_g.iloc[0]["bitrate_kbps"])]
-            for m in metrics:
-                r = rows_g[rows_g["metric"] == m].iloc[0]
-                cells.append(_cmp_cell(r, info_for(info, m).decimals))
-                if r["note"] and r["note"] != "reference":
-                    notes.append(f"{codec} / {info_for(info, m).label}: {r['note']}")
-            rows.append(cells)
-        parts.append("#" * heading_level + f" {ds}\n")
-        parts.append(pipe_table(header, rows, ["l", "l", "l", "r"] + ["r"] * len(metrics)))
-        parts.append("Mean [95% CI] over items. **Bold**: the rectangular grid at the same levels, "
-                     "the reference of its rows. n.s.: not significantly different from it (paired "
-                     f"bootstrap over shared items, p >= {alpha:g}); unmarked differences are significant. "
-                     "At equal levels the grids have different point counts, hence different bitrates.\n")
-        if notes:
-            parts.append("\n".join(f"- {n}" for n in dict.fromkeys(notes)) + "\n")
+            rows.append([levels, grid, codec, fmt_sig(rows_g.iloc[0]["bitrate_kbps"])]
+                        + metric_cells(rows_g, metrics, info, codec, notes))
+        parts += table_block("#" * heading_level + f" {ds}\n", header, rows,
+                             ["l", "l", "l", "r"] + ["r"] * len(metrics),
+                             "Mean [95% CI] over items. **Bold**: the rectangular grid at the same levels, "
+                             "the reference of its rows. n.s.: not significantly different from it (paired "
+                             f"bootstrap over shared items, p >= {alpha:g}); unmarked differences are "
+                             "significant. At equal levels the grids have different point counts, hence "
+                             "different bitrates.\n", notes)
     return "\n".join(parts)

@@ -38,7 +38,7 @@ def pick_nearest(ops: pd.DataFrame, target_kbps: float) -> pd.Series:
     return ops.iloc[min(range(len(keys)), key=keys.__getitem__)]
 
 
-def _scores(df: pd.DataFrame, codec: str, metric: str) -> pd.Series:
+def item_scores(df: pd.DataFrame, codec: str, metric: str) -> pd.Series:
     rows = df[(df["codec"] == codec) & (df["metric"] == metric) & df["status"].isin(SCORED)]
     return rows.set_index("item")["value"].astype(float).sort_index()
 
@@ -136,10 +136,10 @@ def matched_bitrate(df: pd.DataFrame, targets_kbps: Sequence[float], metric_info
             picks["in_range"] = np.maximum(picks["ratio"], 1 / picks["ratio"]) <= max_ratio
             for metric in metrics:
                 mi = info_for(info, metric)
-                scores = {c: _scores(data, c, metric) for c in picks["codec"]}
+                scores = {c: item_scores(data, c, metric) for c in picks["codec"]}
                 ref, ref_note = _reference(picks, scores, mi.higher_is_better, reference)
                 for p in picks.itertuples(index=False):
-                    rec = _record(ds, float(target), p, metric, scores, ref, ref_note,
+                    rec = pick_record(ds, float(target), p, metric, scores, ref, ref_note,
                                   max_ratio, n_resamples, seed, confidence, alpha)
                     if rec["in_range"] and rec["n"] == 0:
                         rec["note"] = _why_unscored(data, p.codec, metric)
@@ -147,8 +147,10 @@ def matched_bitrate(df: pd.DataFrame, targets_kbps: Sequence[float], metric_info
     return pd.DataFrame(records, columns=COLUMNS)
 
 
-def _record(ds, target, p, metric, scores, ref, ref_note, max_ratio, n_resamples, seed,
-            confidence, alpha) -> dict:
+def pick_record(ds, target, p, metric, scores, ref, ref_note, max_ratio, n_resamples, seed,
+                confidence, alpha) -> dict:
+    """One `COLUMNS` row: pick `p` (group, codec, bitrate_kbps, ratio, in_range) on `metric`,
+    its bootstrap CI and its paired test against `ref` (None: no test; `ref_note` says why)."""
     base = dict(dataset=ds, target_kbps=target, group=p.group, codec=p.codec,
                 bitrate_kbps=p.bitrate_kbps, ratio=p.ratio, in_range=bool(p.in_range), metric=metric)
     nan_stats = dict(mean=math.nan, lo=math.nan, hi=math.nan, n=0, reference_codec=ref or "",
@@ -198,21 +200,35 @@ def compare_markdown(cmp: pd.DataFrame, metric_info: Mapping | None = None, *,
             cells = [str(group), str(codec), fmt_sig(rows_g.iloc[0]["bitrate_kbps"])]
             if not rows_g.iloc[0]["in_range"]:
                 notes.append(f"{group}: {rows_g.iloc[0]['note']}")
-            for m in metrics:
-                r = rows_g[rows_g["metric"] == m].iloc[0]
-                cells.append(_cmp_cell(r, info_for(info, m).decimals))
-                if r["in_range"] and r["note"] and r["note"] != "reference":
-                    notes.append(f"{group} / {info_for(info, m).label}: {r['note']}")
-            rows.append(cells)
-        parts.append("#" * heading_level + f" {ds} at {fmt_sig(target)} kbit/s\n")
-        parts.append(pipe_table(header, rows, ["l", "l", "r"] + ["r"] * len(metrics)))
-        parts.append("Mean [95% CI] over items. **Bold**: best operating point per metric "
-                     "(or the chosen reference). n.s.: not significantly different from it "
-                     f"(paired bootstrap over shared items, p >= {alpha:g}); unmarked differences are "
-                     "significant. —: no operating point in range.\n")
-        if notes:
-            parts.append("\n".join(f"- {n}" for n in dict.fromkeys(notes)) + "\n")
+            rows.append(cells + metric_cells(rows_g, metrics, info, str(group), notes))
+        parts += table_block("#" * heading_level + f" {ds} at {fmt_sig(target)} kbit/s\n", header, rows,
+                             ["l", "l", "r"] + ["r"] * len(metrics),
+                             "Mean [95% CI] over items. **Bold**: best operating point per metric "
+                             "(or the chosen reference). n.s.: not significantly different from it "
+                             f"(paired bootstrap over shared items, p >= {alpha:g}); unmarked differences "
+                             "are significant. —: no operating point in range.\n", notes)
     return "\n".join(parts)
+
+
+def metric_cells(rows: pd.DataFrame, metrics: Sequence[str], info: Mapping, who: str,
+                 notes: list[str]) -> list[str]:
+    """One "mean [lo, hi] (n.s.)" cell per metric from one operating point's rows; row notes go to `notes`."""
+    cells = []
+    for m in metrics:
+        r = rows[rows["metric"] == m].iloc[0]
+        cells.append(_cmp_cell(r, info_for(info, m).decimals))
+        if r["in_range"] and r["note"] and r["note"] != "reference":
+            notes.append(f"{who} / {info_for(info, m).label}: {r['note']}")
+    return cells
+
+
+def table_block(heading: str, header: list[str], rows: list[list[str]], align: list[str], legend: str,
+                notes: list[str]) -> list[str]:
+    """Heading, pipe table, legend and the de-duplicated notes as a bullet list."""
+    parts = [heading, pipe_table(header, rows, align), legend]
+    if notes:
+        parts.append("\n".join(f"- {n}" for n in dict.fromkeys(notes)) + "\n")
+    return parts
 
 
 def _cmp_cell(r: pd.Series, decimals: int) -> str:
