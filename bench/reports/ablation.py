@@ -79,7 +79,9 @@ def grid_ablation(df: pd.DataFrame, quantizers: Mapping[str, Mapping], metric_in
         return pd.DataFrame(columns=COLUMNS)
     per_item = select_dataset(df, None)
     per_item = per_item[(per_item["item"] != TOKEN_ITEM) & per_item["codec"].isin(set(cells.values()))]
-    present = sorted(per_item["metric"].unique())
+    info = resolve_metric_info(metric_info)
+    present = sorted(per_item["metric"].unique(),
+                     key=lambda m: (list(info).index(m) if m in info else len(info), m))
     metrics = present if metrics is None else [m for m in metrics if m in present]
     ops = operating_points(df[df["codec"].isin(set(cells.values()))]).set_index("codec")
     order = sorted(cells, key=lambda k: (_levels_order(k[0]), GRID_ORDER.index(k[1])
@@ -115,8 +117,12 @@ def ablation_markdown(cmp: pd.DataFrame, metric_info: Mapping | None = None, *,
             info_for(info, m).label + arrows[info_for(info, m).higher_is_better] for m in metrics]
         rows, notes = [], []
         for (levels, grid, codec), rows_g in block.groupby(["levels", "grid", "codec"], sort=False):
+            own: list[str] = []
             rows.append([levels, grid, codec, fmt_sig(rows_g.iloc[0]["bitrate_kbps"])]
-                        + metric_cells(rows_g, metrics, info, codec, notes))
+                        + metric_cells(rows_g, metrics, info, codec, own))
+            reasons = {n.split(": ", 1)[1] for n in own}
+            # one line per codec when every metric has the same note ("no rectangular grid ...")
+            notes += [f"{codec}: {reasons.pop()}"] if len(own) == len(metrics) and len(reasons) == 1 else own
         parts += table_block("#" * heading_level + f" {ds}\n", header, rows,
                              ["l", "l", "l", "r"] + ["r"] * len(metrics),
                              "Mean [95% CI] over items. **Bold**: the rectangular grid at the same levels, "
