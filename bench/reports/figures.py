@@ -74,6 +74,24 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[str] = ("png", "pdf")
 
 
 def colors_for(names: Sequence[str]) -> dict[str, tuple]:
-    """A stable colour per name (tab10 in the given order, cycling)."""
-    cmap = matplotlib.colormaps["tab10"]
-    return {n: cmap(i % 10) for i, n in enumerate(names)}
+    """A stable colour per name: tab10 in the given order, tab20 for more than ten (cycling)."""
+    cmap = matplotlib.colormaps["tab10" if len(names) <= 10 else "tab20"]
+    return {n: cmap(i % cmap.N) for i, n in enumerate(names)}
+
+
+MARKERS = "osD^v<>ph*"
+
+
+def markers_for(names: Sequence[str], per_marker: int = 20) -> dict[str, str]:
+    """A marker per name: "o" for the first `per_marker`, then the next shape (tells cycled colours apart)."""
+    return {n: MARKERS[(i // per_marker) % len(MARKERS)] for i, n in enumerate(names)}
+
+
+def legend(fig, ax, max_inside: int = 8) -> None:
+    """The axis legend inside when short; beside the figure's grid when longer than `max_inside`."""
+    handles, labels = ax.get_legend_handles_labels()
+    if len(labels) <= max_inside:
+        ax.legend(loc="best")
+    else:
+        fig.legend(handles, labels, loc="outside right upper", fontsize=7,
+                   ncol=1 + len(labels) // 30)

@@ -19,7 +19,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.ticker import FuncFormatter
 
 from bench.reports.formatting import fmt_sig
-from bench.reports.figures import colors_for, grid_figure, safe_name, save_figure, style
+from bench.reports.figures import colors_for, grid_figure, legend, markers_for, safe_name, save_figure, style
 from bench.reports.grouping import GroupBy
 from bench.reports.metric_info import info_for, resolve_metric_info
 from bench.reports.summary import SCORED, select_dataset, summary_table, table_metrics
@@ -63,7 +63,8 @@ def rd_curves(df: pd.DataFrame, out_dir: str | Path, *, metric_info: Mapping | N
                   if sub[f"{m}.kind"].iloc[0] == "quality" and (sub[f"{m}.n"] > 0).any()]
         if not chosen:
             continue
-        colors = colors_for(list(dict.fromkeys(sub["group"])))
+        groups = list(dict.fromkeys(sub["group"]))
+        colors, marks = colors_for(groups), markers_for(groups)
         with style():
             fig, axes = grid_figure(len(chosen), 3)
             for ax, m in zip(axes, chosen):
@@ -71,14 +72,14 @@ def rd_curves(df: pd.DataFrame, out_dir: str | Path, *, metric_info: Mapping | N
                     pts = pts.sort_values("bitrate_kbps", kind="stable")
                     x, c = pts["bitrate_kbps"].to_numpy(), colors[group]
                     mean, lo, hi = (pts[f"{m}.{s}"].to_numpy() for s in ("mean", "lo", "hi"))
-                    ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], fmt="o-", color=c, label=group,
+                    ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], fmt=marks[group] + "-", color=c, label=group,
                                 markersize=4, capsize=2, elinewidth=0.8)
                     ax.fill_between(x, lo, hi, color=c, alpha=0.2, linewidth=0)
                 ax.set_xscale("log")
                 ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_sig(v)))
                 ax.set_xlabel("bitrate [kbit/s]")
                 ax.set_ylabel(_axis_label(info, m))
-            axes[0].legend(loc="best")
+            legend(fig, axes[0])
             fig.suptitle(f"{ds}: quality vs bitrate (mean, 95% CI over items)")
             paths += save_figure(fig, Path(out_dir) / f"rd_{safe_name(str(ds))}")
     return paths
@@ -162,7 +163,7 @@ def codebook_usage(counts_by_codec: Mapping[str, np.ndarray], out_dir: str | Pat
         ax.set_yscale("log")
         ax.set_xlabel("code rank")
         ax.set_ylabel("relative frequency")
-        ax.legend(loc="best")
+        legend(fig, ax)
         fig.suptitle("codebook usage (codes sorted by frequency)")
         return save_figure(fig, Path(out_dir) / name)
 
