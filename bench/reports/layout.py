@@ -21,7 +21,7 @@ from bench.reports.formatting import fmt_count, fmt_fixed, fmt_sig, mark
 from bench.reports.metric_info import info_for, resolve_metric_info
 from bench.reports.summary import EXCLUDED, NOTED, table_metrics
 
-DEFAULT_TOKEN_COLUMNS = ("codebook_size", "utilization")
+DEFAULT_TOKEN_COLUMNS = ("codebook_size", "utilization", "entropy_bitrate", "field_entropy_bitrate")
 MAX_MESSAGES = 3  # distinct error texts quoted per footnote; the CSV keeps all
 _PHRASES = {"warn": "scored with warnings (values included) for",
             "unavailable": "unavailable for", "error": "failed with an error for",
