@@ -95,7 +95,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     out_dir, results = _results_of(args)
     suite = load_suite(args.suite)
     extra = suite_report_options(suite)
-    if not getattr(args, "no_extras", False):
+    if not args.no_extras:
         try:
             extra.update(gather_extras(suite, out_dir))
         except Exception as exc:   # the tables do not depend on the cache

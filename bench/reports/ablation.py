@@ -20,8 +20,7 @@ from bench.reports.compare import COLUMNS as COMPARE_COLUMNS
 from bench.reports.compare import item_scores, metric_cells, pick_record, table_block
 from bench.reports.formatting import fmt_sig
 from bench.reports.grouping import operating_points
-from bench.reports.metric_info import info_for, resolve_metric_info
-from bench.reports.summary import select_dataset
+from bench.reports.metric_info import header_label, in_table_order, resolve_metric_info
 from bench.results import TOKEN_ITEM
 
 GRID_ORDER = ("rectangular", "hexagonal", "rhombic")
@@ -77,11 +76,8 @@ def grid_ablation(df: pd.DataFrame, quantizers: Mapping[str, Mapping], metric_in
     cells = q2d2_cells(quantizers, sorted(df["codec"].unique()))
     if len({grid for _, grid in cells}) < 2:
         return pd.DataFrame(columns=COLUMNS)
-    per_item = select_dataset(df, None)
-    per_item = per_item[(per_item["item"] != TOKEN_ITEM) & per_item["codec"].isin(set(cells.values()))]
-    info = resolve_metric_info(metric_info)
-    present = sorted(per_item["metric"].unique(),
-                     key=lambda m: (list(info).index(m) if m in info else len(info), m))
+    per_item = df[(df["item"] != TOKEN_ITEM) & df["codec"].isin(set(cells.values()))]
+    present = in_table_order(per_item["metric"], resolve_metric_info(metric_info))
     metrics = present if metrics is None else [m for m in metrics if m in present]
     ops = operating_points(df[df["codec"].isin(set(cells.values()))]).set_index("codec")
     order = sorted(cells, key=lambda k: (_levels_order(k[0]), GRID_ORDER.index(k[1])
@@ -109,20 +105,18 @@ def ablation_markdown(cmp: pd.DataFrame, metric_info: Mapping | None = None, *,
                       heading_level: int = 3, alpha: float = 0.05) -> str:
     """One table per dataset: rows (levels, grid), cells "mean [lo, hi]", n.s. vs rectangular."""
     info = resolve_metric_info(metric_info)
-    arrows = {True: " ↑", False: " ↓", None: ""}
     parts = []
     for ds, block in cmp.groupby("dataset", sort=False):
         metrics = [m for m in dict.fromkeys(block["metric"]) if (block.loc[block["metric"] == m, "n"] > 0).any()]
-        header = ["Levels", "Grid", "Codec", "kbit/s"] + [
-            info_for(info, m).label + arrows[info_for(info, m).higher_is_better] for m in metrics]
+        header = ["Levels", "Grid", "Codec", "kbit/s"] + [header_label(info, m) for m in metrics]
         rows, notes = [], []
         for (levels, grid, codec), rows_g in block.groupby(["levels", "grid", "codec"], sort=False):
             own: list[str] = []
             rows.append([levels, grid, codec, fmt_sig(rows_g.iloc[0]["bitrate_kbps"])]
                         + metric_cells(rows_g, metrics, info, codec, own))
-            reasons = {n.split(": ", 1)[1] for n in own}
             # one line per codec when every metric has the same note ("no rectangular grid ...")
-            notes += [f"{codec}: {reasons.pop()}"] if len(own) == len(metrics) and len(reasons) == 1 else own
+            shared = set(rows_g.loc[rows_g["metric"].isin(metrics), "note"]) - {"", "reference"}
+            notes += [f"{codec}: {shared.pop()}"] if len(own) == len(metrics) and len(shared) == 1 else own
         parts += table_block("#" * heading_level + f" {ds}\n", header, rows,
                              ["l", "l", "l", "r"] + ["r"] * len(metrics),
                              "Mean [95% CI] over items. **Bold**: the rectangular grid at the same levels, "

@@ -18,7 +18,7 @@ import pandas as pd
 
 from bench.reports.formatting import fmt_fixed, fmt_sig, pipe_table
 from bench.reports.grouping import GroupBy, operating_points
-from bench.reports.metric_info import info_for, resolve_metric_info
+from bench.reports.metric_info import header_label, in_table_order, info_for, resolve_metric_info
 from bench.reports.summary import SCORED, select_dataset
 from bench.results import TOKEN_ITEM
 from bench.statistics import bootstrap_ci, paired_bootstrap
@@ -118,7 +118,7 @@ def matched_bitrate(df: pd.DataFrame, targets_kbps: Sequence[float], metric_info
     info = resolve_metric_info(metric_info)
     df = select_dataset(df, dataset)
     per_item = df[df["item"] != TOKEN_ITEM]
-    present = sorted(per_item["metric"].unique(), key=lambda m: (list(info).index(m) if m in info else len(info), m))
+    present = in_table_order(per_item["metric"], info)
     metrics = present if metrics is None else list(metrics)
     missing = [m for m in metrics if m not in present]
     if missing:
@@ -182,7 +182,6 @@ def compare_markdown(cmp: pd.DataFrame, metric_info: Mapping | None = None, *,
     items) are listed under each table.
     """
     info = resolve_metric_info(metric_info)
-    arrows = {True: " ↑", False: " ↓", None: ""}
     parts = []
     for (ds, target), block in cmp.groupby(["dataset", "target_kbps"], sort=False):
         notes, metrics = [], []
@@ -193,8 +192,7 @@ def compare_markdown(cmp: pd.DataFrame, metric_info: Mapping | None = None, *,
                 notes.append(f"{info_for(info, m).label}: not shown; " + "; ".join(why))
             else:
                 metrics.append(m)
-        header = ["Family", "Codec", "kbit/s"] + [
-            info_for(info, m).label + arrows[info_for(info, m).higher_is_better] for m in metrics]
+        header = ["Family", "Codec", "kbit/s"] + [header_label(info, m) for m in metrics]
         rows = []
         for (group, codec), rows_g in block.groupby(["group", "codec"], sort=False):
             cells = [str(group), str(codec), fmt_sig(rows_g.iloc[0]["bitrate_kbps"])]

@@ -82,6 +82,18 @@ def resolve_metric_info(overrides: Mapping[str, Mapping[str, Any] | MetricInfo] 
     return table
 
 
+def in_table_order(names: Iterable[str], table: Mapping[str, MetricInfo]) -> list[str]:
+    """Distinct `names` in the table's order; names the table does not know last, sorted."""
+    rank = {name: i for i, name in enumerate(table)}
+    return sorted(set(names), key=lambda m: (rank.get(m, len(rank)), m))
+
+
+def header_label(table: Mapping[str, MetricInfo], name: str) -> str:
+    """Column header: the metric's label and its direction arrow (none when it has no direction)."""
+    mi = info_for(table, name)
+    return mi.label + {True: " ↑", False: " ↓", None: ""}[mi.higher_is_better]
+
+
 def info_for(table: Mapping[str, MetricInfo], name: str, data_unit: str = "") -> MetricInfo:
     """Entry for `name`; an unknown metric gets its own name, the data's unit, no direction."""
     if name in table:

@@ -21,7 +21,7 @@ from matplotlib.ticker import FuncFormatter
 from bench.reports.formatting import fmt_sig
 from bench.reports.figures import colors_for, grid_figure, legend, markers_for, safe_name, save_figure, style
 from bench.reports.grouping import GroupBy
-from bench.reports.metric_info import info_for, resolve_metric_info
+from bench.reports.metric_info import in_table_order, info_for, resolve_metric_info
 from bench.reports.summary import SCORED, select_dataset, summary_table, table_metrics
 from bench.results import TOKEN_ITEM
 
@@ -107,9 +107,7 @@ def per_item_distributions(df: pd.DataFrame, out_dir: str | Path, *,
         order = sorted(rates.index, key=lambda c: (rates[c], c))
     paths: list[Path] = []
     for ds, sub in data.groupby("dataset", sort=True):
-        chosen = [m for m in (metrics or sorted(sub["metric"].unique(),
-                  key=lambda m: (list(info).index(m) if m in info else len(info), m)))
-                  if m in set(sub["metric"])]
+        chosen = [m for m in (metrics or in_table_order(sub["metric"], info)) if m in set(sub["metric"])]
         if not chosen:
             continue
         codecs = [c for c in order if c in set(sub["codec"])]

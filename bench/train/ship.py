@@ -88,7 +88,6 @@ def plot_val_curves(names: list[str], folder: str | Path | None = None, out: str
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from bench.train.card import LossLog
     folder = Path(folder) if folder else repo_root() / SHIP_DIR
     out = Path(out) if out else folder / "val-curves.png"
     cards = [json.loads((folder / f"{n}.json").read_text()) for n in names]
@@ -96,8 +95,8 @@ def plot_val_curves(names: list[str], folder: str | Path | None = None, out: str
     fig, axes = plt.subplots(1, len(rungs), figsize=(5.5 * len(rungs), 3.8), squeeze=False)
     for ax, rung in zip(axes[0], rungs):
         for c in (c for c in cards if c["rung_bps"] == rung):
-            rows = [r for r in LossLog.read(folder / c["loss_curve_csv"]) if r["split"] == "val"]
-            ax.plot([int(r["step"]) for r in rows], [float(r["mel"]) for r in rows], "o-", ms=3,
+            curve = _val_mel(folder, c)
+            ax.plot(list(curve), list(curve.values()), "o-", ms=3,
                     label=f"{c['name']} ({c['bitrate_bps']:.0f} bit/s)")
         ax.set_title(f"validation log-mel L1, {rung:g} bit/s rung")
         ax.set_xlabel("step")
@@ -111,6 +110,7 @@ def plot_val_curves(names: list[str], folder: str | Path | None = None, out: str
 
 
 def _val_mel(folder: Path, card: dict) -> dict[int, float]:
+    """Step -> validation log-mel L1 from a model's loss CSV (in logged order)."""
     from bench.train.card import LossLog
     return {int(r["step"]): float(r["mel"]) for r in LossLog.read(folder / card["loss_curve_csv"])
             if r["split"] == "val"}
@@ -127,10 +127,10 @@ def curve_summary(names: list[str], folder: str | Path | None = None) -> str:
 
     Per model: validation log-mel L1 at half, three quarters and all of its
     steps, and the relative change over the last quarter. Per (rung, training
-    length) with two or more rung models (not seeds or ablation cells): the final order by validation mel and the
-    first validation step from which the order of all models never changes
-    (noisy curves give a late step; a ranking that settles early gives an
-    early one).
+    length) with two or more rung models (not seeds or ablation cells): the
+    final order by validation mel and the first validation step from which the
+    order of all models never changes (noisy curves give a late step; a
+    ranking that settles early gives an early one).
     """
     folder = Path(folder) if folder else repo_root() / SHIP_DIR
     cards = [json.loads((folder / f"{n}.json").read_text()) for n in names]
