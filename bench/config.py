@@ -188,3 +188,4 @@ class SuiteSpec:
     compare_kbps: tuple[float, ...] = ()   # `report` also writes compare.md at these kbit/s
     reference: str | None = None           # ... against this group (default: best per metric)
     grid_ablation: bool = False            # `report` also writes ablation.md (Q2D2 grid x levels)
+    seed_reference: str | None = None      # `report` also writes seeds.md (replicates vs this group)

@@ -74,7 +74,8 @@ def gather_extras(suite: SuiteSpec, out_dir, opts: RunOptions | None = None,
 
 
 def suite_report_options(suite: SuiteSpec) -> dict:
-    """The report settings a suite declares (compare_kbps, reference, grid_ablation), as `extra`.
+    """The report settings a suite declares (compare_kbps, reference, grid_ablation,
+    seed_reference), as `extra`.
 
     The grid ablation also gets each trained codec's quantizer block, read
     from its training config (no weights, no cache).
@@ -83,6 +84,8 @@ def suite_report_options(suite: SuiteSpec) -> dict:
     if suite.compare_kbps:
         extra["targets_kbps"] = list(suite.compare_kbps)
         extra["reference"] = suite.reference
+    if suite.seed_reference:
+        extra["seed_reference"] = suite.seed_reference
     if suite.grid_ablation:
         extra["grid_ablation"] = True
         extra["quantizers"] = {name: described["quantizer"] for name in suite.codecs

@@ -1,6 +1,8 @@
 """The README's main command path: `run --report` and `list`, through bench.cli.main."""
 from __future__ import annotations
 
+import pandas as pd
+
 from bench.cli import main
 from bench.results import read_results
 
@@ -45,3 +47,21 @@ def test_suite_report_settings_write_compare_and_grid_ablation(tmp_path):
     ablation = (out / "ablation.md").read_text()
     assert "| [4, 4, 4, 4, 4, 4, 4, 4] | hexagonal | q2d2-hex-800 |" in ablation
     assert "[ablation.md](ablation.md)" in (out / "report.md").read_text()
+
+
+def test_suite_seed_reference_writes_the_seed_replicate_report(tmp_path):
+    """Shipped seed twins (fsq-800/-seed1, q2d2-hex-800/-seed1) on real audio: seeds.md with both
+    sets, the seed-and-item test against FSQ and the seed-vs-seed null tests."""
+    suite = tmp_path / "twins.yaml"
+    suite.write_text("name: twins\ncodecs: [fsq-800, fsq-800-seed1, q2d2-hex-800, q2d2-hex-800-seed1]\n"
+                     "datasets: [speech-16k]\nmetrics: [stoi]\nmax_items: 3\nseed_reference: fsq\n")
+    code = main(["run", "--suite", str(suite), "--out", str(tmp_path), "--workers", "1",
+                 "--no-progress", "--report", "--no-extras"])
+    out = tmp_path / "twins"
+    assert code == 0
+    seeds = (out / "seeds.md").read_text()
+    assert "| **" in seeds and "| q2d2-hex | 2 | 3 |" in seeds and "(" in seeds
+    assert "fsq-800 − fsq-800-seed1" in seeds and "q2d2-hex-800 − q2d2-hex-800-seed1" in seeds
+    null = pd.read_csv(out / "seeds-null.csv")
+    assert len(null) == 2 and set(null["n"]) == {3}
+    assert "[seeds.md](seeds.md)" in (out / "report.md").read_text()

@@ -133,3 +133,40 @@ def test_paired_degenerate_cases():
     assert same == (0.0, 0.0, 0.0, 1.0, 0.0, 3)
     shifted = paired_bootstrap([2.0, 3.0, 4.0], [1.0, 2.0, 3.0])
     assert shifted.mean_diff == 1.0 and shifted.effect_size == math.inf and shifted.significant()
+
+
+def test_seed_item_bootstrap_with_one_seed_each_is_the_paired_bootstrap():
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(0, 1, 25), rng.normal(0.2, 1, 25)
+    assert st.seed_item_bootstrap(a[None], b[None], 999, seed=5) == paired_bootstrap(a, b, 999, seed=5)
+
+
+def test_seed_item_bootstrap_matches_exact_seed_distribution():
+    # constant over items: only the seed draw varies; enumerate every seed multiset draw exactly
+    a_seeds, b_seeds = np.array([0.0, 0.3, 1.0]), np.array([0.1, 0.2])
+    a, b = np.repeat(a_seeds[:, None], 6, axis=1), np.repeat(b_seeds[:, None], 6, axis=1)
+    exact = [a_seeds[list(i)].mean() - b_seeds[list(j)].mean()
+             for i in itertools.product(range(3), repeat=3) for j in itertools.product(range(2), repeat=2)]
+    res = st.seed_item_bootstrap(a, b, 20_000, seed=1)
+    assert res.mean_diff == pytest.approx(a_seeds.mean() - b_seeds.mean())
+    lo_x, hi_x = np.quantile(exact, [0.025, 0.975], method="inverted_cdf")   # atoms of a discrete law
+    assert (res.lo, res.hi) == pytest.approx((lo_x, hi_x), abs=1e-9)
+    tail = min(np.mean(np.array(exact) <= 0), np.mean(np.array(exact) >= 0))
+    assert res.p_value == pytest.approx(2 * tail, abs=0.02)
+
+
+def test_seed_noise_widens_what_the_item_bootstrap_calls_significant(monkeypatch):
+    rng = np.random.default_rng(0)
+    item = rng.normal(0, 1, 30)
+    offsets = np.array([[0.0], [0.3], [-0.3]])        # seed-to-seed shifts, no system effect
+    a = item + offsets + rng.normal(0, 0.05, (3, 30))
+    b = item + offsets[[1, 2, 0]] + 0.05 + rng.normal(0, 0.05, (3, 30))
+    assert paired_bootstrap(a[0], b[0], 2000, seed=0).significant()   # one seed each: "significant"
+    res = st.seed_item_bootstrap(a, b, 2000, seed=0)
+    assert not res.significant() and res.lo < -0.2 and res.hi > 0.2
+    monkeypatch.setattr(st, "_CHUNK_ELEMENTS", 300)       # a few rows per chunk: same numbers
+    assert st.seed_item_bootstrap(a, b, 2000, seed=0) == res
+    with pytest.raises(ValueError, match="same items"):
+        st.seed_item_bootstrap(a, b[:, :5])
+    with pytest.raises(ValueError, match="non-finite"):
+        st.seed_item_bootstrap(np.full((2, 3), np.nan), b[:, :3])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,20 @@ def test_tier_configs_differ_from_their_model_only_in_name_and_steps(tier):
         short = load_raw(repo_root() / "codecs" / "trained" / f"{raw['name'].removesuffix('-' + tier)}.yaml")
         changed = sorted(k for k in set(raw) | set(short) if raw.get(k) != short.get(k))
         assert changed == ["name", "steps"], f"{path.name} changes {changed}"
+
+
+def test_seed_configs_differ_from_their_model_only_in_name_and_seed():
+    configs = sorted((repo_root() / "codecs" / "trained" / "seeds").glob("*.yaml"))
+    assert len(configs) >= 10
+    for path in configs:
+        merged = load_train_config(path)
+        base_name, seed = merged.name.rsplit("-seed", 1)
+        tier = base_name.rsplit("-", 1)[-1]
+        folder = tier if tier in ("long", "xlong") else "."
+        model = load_train_config(repo_root() / "codecs" / "trained" / folder / f"{base_name}.yaml")
+        assert merged.seed == int(seed) != model.seed == 0, path.name
+        same = dataclasses.replace(merged, name=model.name, seed=0, source_file=model.source_file)
+        assert same == model, path.name
 
 
 def test_ablation_configs_change_only_the_q2d2_bottleneck_and_length():
@@ -155,7 +170,8 @@ def test_curve_summary_reports_flattening_and_since_when_the_ranking_holds(tmp_p
 
     from bench.train.card import LOG_FIELDS
     from bench.train.ship import curve_summary
-    curves = {"a-800-long": [1.0, 0.8, 0.6, 0.50, 0.40], "b-800-long": [1.0, 0.7, 0.65, 0.55, 0.45]}
+    curves = {"a-800-long": [1.0, 0.8, 0.6, 0.50, 0.40], "b-800-long": [1.0, 0.7, 0.65, 0.55, 0.45],
+              "a-800-long-seed1": [1.0, 0.8, 0.6, 0.50, 0.47], "b-800-long-seed1": [1.0, 0.8, 0.6, 0.5, 0.44]}
     for name, mels in curves.items():    # b leads at step 100, a from step 200 on
         with open(tmp_path / f"{name}-loss.csv", "w", newline="") as fh:
             w = csv.DictWriter(fh, LOG_FIELDS)
@@ -166,4 +182,8 @@ def test_curve_summary_reports_flattening_and_since_when_the_ranking_holds(tmp_p
             {"name": name, "steps": 400, "rung_bps": 800.0, "loss_curve_csv": f"{name}-loss.csv"}))
     text = curve_summary(list(curves), folder=tmp_path)
     assert "| a-800-long | 400 | 0.6000 | 0.5000 | 0.4000 | -20.0% |" in text
-    assert "| 800 | 400 steps | a-800-long < b-800-long | 200 |" in text
+    assert "| 800 | 400 steps | a-800-long < b-800-long | 200 |" in text   # seeds are not rung models
+    # seed replicates: a wins with seed 0, b with seed 1, a by the mean (0.435 vs 0.445)
+    assert "| a-long | 2 | 0.4000 / 0.4700 | 0.4350 | 0.0495 |" in text
+    assert "| seed index 0 | a-long < b-long |" in text and "| seed index 1 | b-long < a-long |" in text
+    assert "| mean over seeds | a-long < b-long |" in text

@@ -18,6 +18,7 @@ import pandas as pd
 from bench.reports import plots
 from bench.reports.ablation import ablation_markdown, grid_ablation
 from bench.reports.compare import compare_markdown, matched_bitrate
+from bench.reports.seeds import seed_null_tests, seed_replicates, seeds_markdown
 from bench.reports.summary import summary_table
 from bench.reports.tables import to_csv, to_latex, to_markdown
 from bench.results import STATUSES, read_results
@@ -36,6 +37,7 @@ EXTRA_KEYS = {
     "title": "report title (default: the folder name)",
     "quantizers": "codec -> quantizer block of its training config (for the grid ablation)",
     "grid_ablation": "also write ablation.md/.csv: Q2D2 grid type x levels (needs quantizers)",
+    "seed_reference": "also write seeds.md/.csv: seed replicate sets, tested against this set",
 }
 _PROVENANCE_FIELDS = (  # (label, candidate key paths in provenance.json)
     ("git commit", ("git.commit", "git_commit", "commit")),
@@ -160,6 +162,9 @@ def write_report(results_csv: Path, out_dir: Path, *, extra: Mapping[str, Any] |
         written.update(ablation_report(df, out_dir, extra.get("quantizers") or {}, seed=seed,
                                        metric_info=info))
         sections.append("## Grid ablation\n\nSee [ablation.md](ablation.md).\n")
+    if extra.get("seed_reference"):
+        written.update(seeds_report(df, out_dir, extra["seed_reference"], seed=seed, metric_info=info))
+        sections.append("## Seed replicates\n\nSee [seeds.md](seeds.md).\n")
     if plot_paths:
         sections.append("## Plots\n\n" + _plot_links(plot_paths, out_dir))
     written["report.md"] = out_dir / "report.md"
@@ -212,3 +217,21 @@ def ablation_report(df: pd.DataFrame, out_dir: Path, quantizers: Mapping[str, Ma
                   encoding="utf-8")
     to_csv(cmp, csv)
     return {"ablation.md": md, "ablation.csv": csv}
+
+
+def seeds_report(df: pd.DataFrame, out_dir: Path, reference: str, *, seed: int = 0,
+                 metric_info: Mapping | None = None) -> dict[str, Path]:
+    """seeds.md, seeds.csv and seeds-null.csv: replicate sets vs `reference` (`seeds.seed_replicates`)
+    and every same-quantizer seed pair (`seeds.seed_null_tests`).
+
+    Raises:
+        ValueError: `reference` is not a replicate set of the results.
+    """
+    rep = seed_replicates(df, reference, metric_info, seed)
+    null = seed_null_tests(df, metric_info, seed)
+    md, csv, null_csv = out_dir / "seeds.md", out_dir / "seeds.csv", out_dir / "seeds-null.csv"
+    md.write_text("# Seed replicates: quantizer effects against training noise\n\n"
+                  + seeds_markdown(rep, null, metric_info), encoding="utf-8")
+    to_csv(rep, csv)
+    to_csv(null, null_csv)
+    return {"seeds.md": md, "seeds.csv": csv, "seeds-null.csv": null_csv}

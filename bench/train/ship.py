@@ -164,7 +164,45 @@ def curve_summary(names: list[str], folder: str | Path | None = None) -> str:
                 break
             since = step
         lines.append(f"| {rung:g} | {steps} steps | {' < '.join(final)} | {since} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _seed_lines(names, curves)) + "\n"
+
+
+def _seed_lines(names: list[str], curves: dict[str, dict[int, float]]) -> list[str]:
+    """Markdown lines on the seed replicate sets among `names`, per training length with two or
+    more sets: final validation mel per seed, mean and sd, and the order of the sets by each seed
+    index and by the seed mean."""
+    import numpy as np
+
+    from bench.reports.seeds import replicate_sets
+    by_tier: dict[str, dict[str, list[float]]] = {}
+    for g, codecs in replicate_sets(names).items():
+        by_tier.setdefault(_tier(codecs[0]), {})[g] = [curves[c][max(curves[c])] for c in codecs]
+    lines = []
+    for tier, final in sorted(by_tier.items()):
+        if len(final) < 2:
+            continue
+        lines += ["", f"## Seed replicates{f' ({tier})' if tier else ''}", "",
+                  "Final validation mel of each seed (seed 0 first), their mean and standard deviation; "
+                  "a ranking of quantizers is only as stable as the gaps between means are large against "
+                  "the sd.", "",
+                  "| family | seeds | final val mel per seed | mean | sd |", "|---|---:|---|---:|---:|"]
+        for g, vals in final.items():
+            lines.append(f"| {g} | {len(vals)} | {' / '.join(f'{v:.4f}' for v in vals)} | "
+                         f"{np.mean(vals):.4f} | {np.std(vals, ddof=1):.4f} |")
+        lines += ["", "| ranked by | order (best first) |", "|---|---|"]
+        for i in range(min(len(v) for v in final.values())):
+            lines.append(f"| seed index {i} | {' < '.join(sorted(final, key=lambda g: final[g][i]))} |")
+        lines.append(f"| mean over seeds | {' < '.join(sorted(final, key=lambda g: np.mean(final[g])))} |")
+    return lines
+
+
+def seed_tiers(names: list[str]) -> dict[str, list[str]]:
+    """Training-length tier -> the models of `names` in a seed replicate set of that tier."""
+    from bench.reports.seeds import replicate_sets
+    tiers: dict[str, list[str]] = {}
+    for codecs in replicate_sets(names).values():
+        tiers.setdefault(_tier(codecs[0]), []).extend(codecs)
+    return tiers
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -184,6 +222,9 @@ def main(argv: list[str] | None = None) -> None:
             if names:
                 out = repo_root() / SHIP_DIR / f"val-curves{'-' + tier if tier else ''}.png"
                 print("wrote", plot_val_curves(names, out=out))
+        for tier, seeded in seed_tiers(args.catalog).items():
+            out = repo_root() / SHIP_DIR / f"val-curves-seeds{'-' + tier if tier else ''}.png"
+            print("wrote", plot_val_curves(seeded, out=out))
         summary = repo_root() / SHIP_DIR / "curves.md"
         summary.write_text(curve_summary(args.catalog))
         print("wrote", summary)
