@@ -31,7 +31,7 @@ from bench.reports.formatting import fmt_fixed
 from bench.reports.grouping import default_group
 from bench.reports.metric_info import header_label, in_table_order, info_for, resolve_metric_info
 from bench.results import TOKEN_ITEM
-from bench.statistics import bootstrap_ci, paired_bootstrap, seed_item_bootstrap
+from bench.statistics import paired_bootstrap, seed_item_bootstrap
 
 SEED_SUFFIX = re.compile(r"^(?P<base>.+)-seed(?P<seed>\d+)$")
 COLUMNS = ["dataset", "group", "metric", "codecs", "n_seeds", "seed_means", "seed_sd", "mean", "lo", "hi",
@@ -58,6 +58,14 @@ def replicate_sets(codecs: Sequence[str]) -> dict[str, list[str]]:
             members.setdefault(0, base)
     return {default_group(base, "trained"): [members[s] for s in sorted(members)]
             for base, members in sorted(sets.items()) if len(members) >= 2}
+
+
+def _replicate_rows(df: pd.DataFrame, metric_info: Mapping | None, metrics: Sequence[str] | None):
+    """(replicate sets, their per-item rows, the metrics to report: `metrics` or all present)."""
+    sets = replicate_sets(sorted(df["codec"].unique()))
+    per_item = df[(df["item"] != TOKEN_ITEM) & df["codec"].isin({c for cs in sets.values() for c in cs})]
+    present = in_table_order(per_item["metric"], resolve_metric_info(metric_info))
+    return sets, per_item, present if metrics is None else [m for m in metrics if m in present]
 
 
 def _matrix(data: pd.DataFrame, codecs: Sequence[str], metric: str) -> pd.DataFrame:
@@ -89,13 +97,9 @@ def seed_replicates(df: pd.DataFrame, reference: str | None = None, metric_info:
     Raises:
         ValueError: `reference` is given but is not a replicate set.
     """
-    info = resolve_metric_info(metric_info)
-    sets = replicate_sets(sorted(df["codec"].unique()))
+    sets, per_item, metrics = _replicate_rows(df, metric_info, metrics)
     if reference is not None and reference not in sets:
         raise ValueError(f"seed reference {reference!r} is not a replicate set; sets: {sorted(sets)}")
-    per_item = df[(df["item"] != TOKEN_ITEM) & df["codec"].isin({c for cs in sets.values() for c in cs})]
-    present = in_table_order(per_item["metric"], info)
-    metrics = present if metrics is None else [m for m in metrics if m in present]
     records = []
     for ds in sorted(per_item["dataset"].unique()):
         data = per_item[per_item["dataset"] == ds]
@@ -151,11 +155,7 @@ def seed_null_tests(df: pd.DataFrame, metric_info: Mapping | None = None, seed: 
     "significant" measures how often a one-checkpoint-per-quantizer table
     reports noise as an effect.
     """
-    info = resolve_metric_info(metric_info)
-    sets = replicate_sets(sorted(df["codec"].unique()))
-    per_item = df[(df["item"] != TOKEN_ITEM) & df["codec"].isin({c for cs in sets.values() for c in cs})]
-    present = in_table_order(per_item["metric"], info)
-    metrics = present if metrics is None else [m for m in metrics if m in present]
+    sets, per_item, metrics = _replicate_rows(df, metric_info, metrics)
     records = []
     for ds in sorted(per_item["dataset"].unique()):
         data = per_item[per_item["dataset"] == ds]
