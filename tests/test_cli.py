@@ -32,16 +32,20 @@ def test_unknown_suite_is_a_clear_error(capsys):
     assert "Did you mean 'default'" in capsys.readouterr().err
 
 
-def test_suite_report_settings_write_compare_and_grid_ablation(tmp_path):
-    """A suite's compare_kbps/reference/grid_ablation make `report` write compare.md and ablation.md."""
-    suite = tmp_path / "two-grids.yaml"
-    suite.write_text("name: two-grids\ncodecs: [q2d2-rect-800, q2d2-hex-800]\ndatasets: [speech-16k]\n"
-                     "metrics: [stoi]\nmax_items: 2\ncompare_kbps: [0.8]\nreference: q2d2-rect\n"
-                     "grid_ablation: true\n")
+def _run_suite(tmp_path, name: str, body: str):
+    """Write suite NAME (speech-16k, STOI, plus `body`), `run --report` it; its report folder."""
+    suite = tmp_path / f"{name}.yaml"
+    suite.write_text(f"name: {name}\ndatasets: [speech-16k]\nmetrics: [stoi]\n{body}")
     code = main(["run", "--suite", str(suite), "--out", str(tmp_path), "--workers", "1",
                  "--no-progress", "--report", "--no-extras"])
-    out = tmp_path / "two-grids"
     assert code == 0
+    return tmp_path / name
+
+
+def test_suite_report_settings_write_compare_and_grid_ablation(tmp_path):
+    """A suite's compare_kbps/reference/grid_ablation make `report` write compare.md and ablation.md."""
+    out = _run_suite(tmp_path, "two-grids", "codecs: [q2d2-rect-800, q2d2-hex-800]\nmax_items: 2\n"
+                     "compare_kbps: [0.8]\nreference: q2d2-rect\ngrid_ablation: true\n")
     compare = (out / "compare.md").read_text()
     assert "speech-16k at 0.8 kbit/s" in compare and "q2d2-hex-800" in compare
     ablation = (out / "ablation.md").read_text()
@@ -52,13 +56,8 @@ def test_suite_report_settings_write_compare_and_grid_ablation(tmp_path):
 def test_suite_seed_reference_writes_the_seed_replicate_report(tmp_path):
     """Shipped seed twins (fsq-800/-seed1, q2d2-hex-800/-seed1) on real audio: seeds.md with both
     sets, the seed-and-item test against FSQ and the seed-vs-seed null tests."""
-    suite = tmp_path / "twins.yaml"
-    suite.write_text("name: twins\ncodecs: [fsq-800, fsq-800-seed1, q2d2-hex-800, q2d2-hex-800-seed1]\n"
-                     "datasets: [speech-16k]\nmetrics: [stoi]\nmax_items: 3\nseed_reference: fsq\n")
-    code = main(["run", "--suite", str(suite), "--out", str(tmp_path), "--workers", "1",
-                 "--no-progress", "--report", "--no-extras"])
-    out = tmp_path / "twins"
-    assert code == 0
+    out = _run_suite(tmp_path, "twins", "codecs: [fsq-800, fsq-800-seed1, q2d2-hex-800, q2d2-hex-800-seed1]\n"
+                     "max_items: 3\nseed_reference: fsq\n")
     seeds = (out / "seeds.md").read_text()
     assert "| **" in seeds and "| q2d2-hex | 2 | 3 |" in seeds and "(" in seeds
     assert "fsq-800 − fsq-800-seed1" in seeds and "q2d2-hex-800 − q2d2-hex-800-seed1" in seeds
