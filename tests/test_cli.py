@@ -64,3 +64,4 @@ def test_suite_seed_reference_writes_the_seed_replicate_report(tmp_path):
     null = pd.read_csv(out / "seeds-null.csv")
     assert len(null) == 2 and set(null["n"]) == {3}
     assert "[seeds.md](seeds.md)" in (out / "report.md").read_text()
+    assert (out / "plots" / "seeds_speech-16k.png").stat().st_size > 0 and "plots/seeds_speech-16k.png" in seeds

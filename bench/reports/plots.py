@@ -6,6 +6,7 @@
 - `codebook_usage`: code frequencies sorted descending (rank-frequency, log-log).
 - `occupancy_maps`: Q2D2 grid points of each pair, sized and coloured by use.
 - `spectrogram_panel`: reference and each codec's output for one item.
+- `seed_spread`: per family, each seed's mean and the seed-and-item CI.
 """
 from __future__ import annotations
 
@@ -251,3 +252,31 @@ def spectrogram_panel(signals: Mapping[str, tuple[np.ndarray, int]], out_path: s
         fig.colorbar(image, ax=axes, label="dB", shrink=0.8)
         out = Path(out_path)
         return save_figure(fig, out.with_name(out.stem if out.suffix else out.name))
+
+
+def seed_spread(rep: pd.DataFrame, out_dir: str | Path, *, metric_info: Mapping | None = None) -> list[Path]:
+    """Per dataset (`seeds_<dataset>`): per family, one dot per seed's mean and the seed-averaged
+    mean with its seed-and-item 95% CI, one panel per metric (`seeds.seed_replicates` rows)."""
+    info = resolve_metric_info(metric_info)
+    paths: list[Path] = []
+    for ds, block in rep[rep["n"] > 0].groupby("dataset", sort=True):
+        metrics = list(dict.fromkeys(block["metric"]))
+        groups = list(dict.fromkeys(block["group"]))
+        colors = colors_for(groups)
+        with style():
+            fig, axes = grid_figure(len(metrics), 3, panel_size=(max(3.0, 0.7 * len(groups) + 1.2), 2.8))
+            for ax, m in zip(axes, metrics):
+                for i, g in enumerate(groups):
+                    r = block[(block["metric"] == m) & (block["group"] == g)].iloc[0]
+                    seeds = [float(v) for v in str(r["seed_means"]).split(";")]
+                    ax.errorbar([i], [r["mean"]], yerr=[[r["mean"] - r["lo"]], [r["hi"] - r["mean"]]],
+                                fmt="_", markersize=14, capsize=4, color=colors[g])
+                    ax.plot(i + np.linspace(-0.12, 0.12, len(seeds)), seeds, "o", color=colors[g],
+                            markersize=4, alpha=0.8)
+                ax.set_xticks(range(len(groups)), groups, rotation=45, ha="right", fontsize=7)
+                ax.set_xlim(-0.6, len(groups) - 0.4)
+                ax.set_ylabel(_axis_label(info, m))
+            fig.suptitle(f"{ds}: mean of each seed (dots, seed 0 left)\nmean and 95% CI over seeds and items (bars)",
+                         fontsize=8)
+            paths += save_figure(fig, Path(out_dir) / f"seeds_{safe_name(str(ds))}")
+    return paths

@@ -230,8 +230,12 @@ def seeds_report(df: pd.DataFrame, out_dir: Path, reference: str, *, seed: int =
     rep = seed_replicates(df, reference, metric_info, seed)
     null = seed_null_tests(df, metric_info, seed)
     md, csv, null_csv = out_dir / "seeds.md", out_dir / "seeds.csv", out_dir / "seeds-null.csv"
-    md.write_text("# Seed replicates: quantizer effects against training noise\n\n"
+    figures = plots.seed_spread(rep, out_dir / "plots", metric_info=metric_info)
+    links = "".join(f"![seed spread]({p.relative_to(out_dir).as_posix()})\n\n" for p in figures
+                    if p.suffix == ".png")
+    md.write_text("# Seed replicates: quantizer effects against training noise\n\n" + links
                   + seeds_markdown(rep, null, metric_info), encoding="utf-8")
     to_csv(rep, csv)
     to_csv(null, null_csv)
-    return {"seeds.md": md, "seeds.csv": csv, "seeds-null.csv": null_csv}
+    return {"seeds.md": md, "seeds.csv": csv, "seeds-null.csv": null_csv,
+            **{p.relative_to(out_dir).as_posix(): p for p in figures}}
