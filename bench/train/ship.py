@@ -175,13 +175,15 @@ def _seed_lines(names: list[str], curves: dict[str, dict[int, float]]) -> list[s
 
     from bench.reports.seeds import replicate_sets
     by_tier: dict[str, dict[str, list[float]]] = {}
+    steps_of: dict[str, int] = {}
     for g, codecs in replicate_sets(names).items():
         by_tier.setdefault(_tier(codecs[0]), {})[g] = [curves[c][max(curves[c])] for c in codecs]
+        steps_of[_tier(codecs[0])] = max(curves[codecs[0]])
     lines = []
     for tier, final in sorted(by_tier.items()):
         if len(final) < 2:
             continue
-        lines += ["", f"## Seed replicates{f' ({tier})' if tier else ''}", "",
+        lines += ["", f"## Seed replicates, {steps_of[tier]} steps", "",
                   "Final validation mel of each seed (seed 0 first), their mean and standard deviation; "
                   "a ranking of quantizers is only as stable as the gaps between means are large against "
                   "the sd.", "",
