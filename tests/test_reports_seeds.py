@@ -33,6 +33,9 @@ def _frame(n_items: int = 20) -> pd.DataFrame:
                                       steps=""))
     # a codec without replicates is not a set
     rows.append(dataclasses.replace(rows[0], codec="vq-800-xlong"))
+    # a metric nobody could score (missing weights) sorts first and must not blank the table
+    rows += [dataclasses.replace(r, metric="utmos", value=float("nan"), status="unavailable",
+                                 error="weights unavailable") for r in rows[:3]]
     return rows_to_frame(rows)
 
 
@@ -57,6 +60,8 @@ def _matrix(df, base):
 def test_replicate_rows_equal_the_direct_seed_item_bootstrap(df):
     rep = seed_replicates(df, "fsq-xlong", n_resamples=N_RES, seed=3)
     assert set(rep["group"]) == {"fsq-xlong", "q2d2-hex-xlong", "big-xlong"}      # vq has no replicates
+    rep = rep[rep["metric"] == "stoi"]
+    assert (seed_replicates(df, "fsq-xlong", n_resamples=N_RES).query("metric == 'utmos'")["n"] == 0).all()
     big = rep[rep["group"] == "big-xlong"].iloc[0]
     direct = seed_item_bootstrap(_matrix(df, "big-800-xlong"), _matrix(df, "fsq-800-xlong"), N_RES, seed=3)
     assert (big["diff"], big["diff_lo"], big["diff_hi"], big["p_value"]) == pytest.approx(
@@ -75,7 +80,7 @@ def test_replicate_rows_equal_the_direct_seed_item_bootstrap(df):
 
 def test_null_tests_flag_seed_noise_that_one_checkpoint_tables_call_significant(df):
     null = seed_null_tests(df, n_resamples=N_RES, seed=1)
-    assert len(null) == 3 * 3                               # 3 sets x 3 seed pairs
+    assert len(null) == 3 * 3 and set(null["metric"]) == {"stoi"}     # 3 sets x 3 seed pairs; no UTMOS
     row = null[(null["codec_a"] == "fsq-800-xlong") & (null["codec_b"] == "fsq-800-xlong-seed1")].iloc[0]
     m = _matrix(df, "fsq-800-xlong")
     direct = paired_bootstrap(m[0], m[1], N_RES, seed=1)
@@ -83,4 +88,4 @@ def test_null_tests_flag_seed_noise_that_one_checkpoint_tables_call_significant(
     assert null["significant"].all()                        # 0.02 shifts, 0.002 item noise
     text = seeds_markdown(seed_replicates(df, "fsq-xlong", n_resamples=N_RES), null)
     assert "STOI: 9 of 9 seed pairs significant" in text
-    assert "n.s. (" in text and "(9/9)" in text and "**0." in text
+    assert "n.s. (" in text and "(9/9)" in text and "**0." in text and "| big-xlong | 3 | 20 |" in text

@@ -162,6 +162,8 @@ def seed_null_tests(df: pd.DataFrame, metric_info: Mapping | None = None, seed: 
         for metric in metrics:
             for group, codecs in sets.items():
                 mat = _matrix(data, codecs, metric)
+                if mat.shape[1] == 0:     # nothing scored by every seed (e.g. missing weights)
+                    continue
                 for i, ca in enumerate(codecs):
                     for cb in codecs[i + 1:]:
                         res = paired_bootstrap(mat.loc[ca].to_numpy(), mat.loc[cb].to_numpy(),
@@ -194,8 +196,8 @@ def seeds_markdown(rep: pd.DataFrame, null: pd.DataFrame, metric_info: Mapping |
         metrics = [m for m in dict.fromkeys(block["metric"]) if (block.loc[block["metric"] == m, "n"] > 0).any()]
         rows, notes = [], []
         for group, rows_g in block.groupby("group", sort=False):
-            first = rows_g.iloc[0]
-            cells = [str(group), str(first["n_seeds"]), str(first["n"])]
+            shown = rows_g[rows_g["metric"].isin(metrics)]
+            cells = [str(group), str(rows_g.iloc[0]["n_seeds"]), str(int(shown["n"].max()))]
             for m in metrics:
                 r = rows_g[rows_g["metric"] == m].iloc[0]
                 cells.append(_rep_cell(r, info_for(info, m).decimals))
@@ -205,6 +207,7 @@ def seeds_markdown(rep: pd.DataFrame, null: pd.DataFrame, metric_info: Mapping |
         parts += table_block(f"{h} {ds}: seed-averaged means\n",
                              ["Family", "Seeds", "Items"] + [header_label(info, m) for m in metrics], rows,
                              ["l", "r", "r"] + ["r"] * len(metrics),
+                             "Items: scored by every seed (the most over metrics). "
                              "Mean over seeds and items [95% CI from resampling both seeds and items]. "
                              "**Bold**: the reference. n.s.: not significantly different from it "
                              f"(seed-and-item bootstrap, p >= {alpha:g}); (k/m): k of the m cross-seed "
