@@ -49,6 +49,8 @@ def test_replicate_sets_group_seed_suffixes_under_the_trained_group():
                            "rvq-800-seed1", "rvq-800-seed3"])
     assert sets == {"fsq-xlong": ["fsq-800-xlong", "fsq-800-xlong-seed1", "fsq-800-xlong-seed2"],
                     "rvq": ["rvq-800-seed1", "rvq-800-seed3"]}
+    with pytest.raises(ValueError, match="both family 'fsq-long'"):
+        replicate_sets(["fsq-800-long", "fsq-800-long-seed1", "fsq-2000-long", "fsq-2000-long-seed1"])
 
 
 def _matrix(df, base):

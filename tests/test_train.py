@@ -171,7 +171,8 @@ def test_curve_summary_reports_flattening_and_since_when_the_ranking_holds(tmp_p
     from bench.train.card import LOG_FIELDS
     from bench.train.ship import curve_summary
     curves = {"a-800-long": [1.0, 0.8, 0.6, 0.50, 0.40], "b-800-long": [1.0, 0.7, 0.65, 0.55, 0.45],
-              "a-800-long-seed1": [1.0, 0.8, 0.6, 0.50, 0.47], "b-800-long-seed1": [1.0, 0.8, 0.6, 0.5, 0.44]}
+              "a-800-long-seed1": [1.0, 0.8, 0.6, 0.50, 0.47], "b-800-long-seed1": [1.0, 0.8, 0.6, 0.5, 0.44],
+              "a-2000-long": [1.0, 0.5, 0.4, 0.3, 0.2], "a-2000-long-seed1": [1.0, 0.5, 0.4, 0.3, 0.25]}
     for name, mels in curves.items():    # b leads at step 100, a from step 200 on
         with open(tmp_path / f"{name}-loss.csv", "w", newline="") as fh:
             w = csv.DictWriter(fh, LOG_FIELDS)
@@ -179,7 +180,8 @@ def test_curve_summary_reports_flattening_and_since_when_the_ranking_holds(tmp_p
             w.writerows({**dict.fromkeys(LOG_FIELDS, 0), "step": 100 * i, "split": "val", "mel": m}
                         for i, m in enumerate(mels))
         (tmp_path / f"{name}.json").write_text(json.dumps(
-            {"name": name, "steps": 400, "rung_bps": 800.0, "loss_curve_csv": f"{name}-loss.csv"}))
+            {"name": name, "steps": 400, "rung_bps": float(name.split("-")[1]),
+             "loss_curve_csv": f"{name}-loss.csv"}))
     text = curve_summary(list(curves), folder=tmp_path)
     assert "| a-800-long | 400 | 0.6000 | 0.5000 | 0.4000 | -20.0% |" in text
     assert "| 800 | 400 steps | a-800-long < b-800-long | 200 |" in text   # seeds are not rung models
@@ -187,3 +189,5 @@ def test_curve_summary_reports_flattening_and_since_when_the_ranking_holds(tmp_p
     assert "| a-long | 2 | 0.4000 / 0.4700 | 0.4350 | 0.0495 |" in text
     assert "| seed index 0 | a-long < b-long |" in text and "| seed index 1 | b-long < a-long |" in text
     assert "| mean over seeds | a-long < b-long |" in text
+    # the same family at another rung is its own (single-set) table, not a clash
+    assert "## Seed replicates, 800 bit/s, 400 steps" in text and "2000 bit/s" not in text

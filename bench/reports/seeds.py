@@ -46,6 +46,9 @@ def replicate_sets(codecs: Sequence[str]) -> dict[str, list[str]]:
 
     The base codec (no suffix) is seed 0 of its set; a replicate whose base is
     not among `codecs` still forms a set with the other replicates.
+
+    Raises:
+        ValueError: two sets fall in one family (e.g. fsq-800-long and fsq-2000-long).
     """
     sets: dict[str, dict[int, str]] = {}
     names = set(codecs)
@@ -53,11 +56,17 @@ def replicate_sets(codecs: Sequence[str]) -> dict[str, list[str]]:
         m = SEED_SUFFIX.match(codec)
         if m:
             sets.setdefault(m["base"], {})[int(m["seed"])] = codec
-    for base, members in sets.items():
+    out: dict[str, list[str]] = {}
+    for base, members in sorted(sets.items()):
         if base in names:
             members.setdefault(0, base)
-    return {default_group(base, "trained"): [members[s] for s in sorted(members)]
-            for base, members in sorted(sets.items()) if len(members) >= 2}
+        group = default_group(base, "trained")
+        if group in out:
+            raise ValueError(f"replicate sets {out[group][0]!r} and {base!r} are both family {group!r}: "
+                             "keep one rate per family in a seed suite (one suite per rung)")
+        if len(members) >= 2:
+            out[group] = [members[s] for s in sorted(members)]
+    return out
 
 
 def _replicate_rows(df: pd.DataFrame, metric_info: Mapping | None, metrics: Sequence[str] | None):

@@ -8,6 +8,7 @@ read it from the file, so the three can only disagree if a file is edited by han
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -167,23 +168,32 @@ def curve_summary(names: list[str], folder: str | Path | None = None) -> str:
     return "\n".join(lines + _seed_lines(names, curves)) + "\n"
 
 
+def seed_sets(names: list[str]) -> dict[tuple[str, int], dict[str, list[str]]]:
+    """(training-length tier, rung bit/s) -> {family: its models in seed order}, for the seed
+    replicate sets among `names` ("fsq-800-xlong", "fsq-800-xlong-seed1", ...)."""
+    from bench.reports.seeds import SEED_SUFFIX, replicate_sets
+    by_key: dict[tuple[str, int], list[str]] = {}
+    for n in names:
+        base = (m["base"] if (m := SEED_SUFFIX.match(n)) else n)
+        rate = re.match(r"-(\d+)", hit.group(0)) if (hit := TRAILING_RATE.search(base)) else None
+        by_key.setdefault((_tier(base), int(rate.group(1)) if rate else 0), []).append(n)
+    out = {key: replicate_sets(members) for key, members in sorted(by_key.items())}
+    return {key: sets for key, sets in out.items() if sets}
+
+
 def _seed_lines(names: list[str], curves: dict[str, dict[int, float]]) -> list[str]:
-    """Markdown lines on the seed replicate sets among `names`, per training length with two or
-    more sets: final validation mel per seed, mean and sd, and the order of the sets by each seed
-    index and by the seed mean."""
+    """Markdown lines on the seed replicate sets among `names`, per (training length, rung) with
+    two or more sets: final validation mel per seed, mean and sd, and the order of the sets by
+    each seed index and by the seed mean."""
     import numpy as np
 
-    from bench.reports.seeds import replicate_sets
-    by_tier: dict[str, dict[str, list[float]]] = {}
-    steps_of: dict[str, int] = {}
-    for g, codecs in replicate_sets(names).items():
-        by_tier.setdefault(_tier(codecs[0]), {})[g] = [curves[c][max(curves[c])] for c in codecs]
-        steps_of[_tier(codecs[0])] = max(curves[codecs[0]])
     lines = []
-    for tier, final in sorted(by_tier.items()):
-        if len(final) < 2:
+    for (_, rung), sets in seed_sets(names).items():
+        if len(sets) < 2:
             continue
-        lines += ["", f"## Seed replicates, {steps_of[tier]} steps", "",
+        final = {g: [curves[c][max(curves[c])] for c in codecs] for g, codecs in sets.items()}
+        steps = max(curves[next(iter(sets.values()))[0]])
+        lines += ["", f"## Seed replicates, {rung} bit/s, {steps} steps", "",
                   "Final validation mel of each seed (seed 0 first), their mean and standard deviation; "
                   "a ranking of quantizers is only as stable as the gaps between means are large against "
                   "the sd.", "",
@@ -196,15 +206,6 @@ def _seed_lines(names: list[str], curves: dict[str, dict[int, float]]) -> list[s
             lines.append(f"| seed index {i} | {' < '.join(sorted(final, key=lambda g: final[g][i]))} |")
         lines.append(f"| mean over seeds | {' < '.join(sorted(final, key=lambda g: np.mean(final[g])))} |")
     return lines
-
-
-def seed_tiers(names: list[str]) -> dict[str, list[str]]:
-    """Training-length tier -> the models of `names` in a seed replicate set of that tier."""
-    from bench.reports.seeds import replicate_sets
-    tiers: dict[str, list[str]] = {}
-    for codecs in replicate_sets(names).values():
-        tiers.setdefault(_tier(codecs[0]), []).extend(codecs)
-    return tiers
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -224,7 +225,10 @@ def main(argv: list[str] | None = None) -> None:
             if names:
                 out = repo_root() / SHIP_DIR / f"val-curves{'-' + tier if tier else ''}.png"
                 print("wrote", plot_val_curves(names, out=out))
-        for tier, seeded in seed_tiers(args.catalog).items():
+        tiers: dict[str, list[str]] = {}
+        for (tier, _), sets in seed_sets(args.catalog).items():
+            tiers.setdefault(tier, []).extend(c for codecs in sets.values() for c in codecs)
+        for tier, seeded in tiers.items():   # one figure per length, a panel per rung
             out = repo_root() / SHIP_DIR / f"val-curves-seeds{'-' + tier if tier else ''}.png"
             print("wrote", plot_val_curves(seeded, out=out))
         summary = repo_root() / SHIP_DIR / "curves.md"
