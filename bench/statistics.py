@@ -135,6 +135,14 @@ def _effect_size(diffs: np.ndarray) -> float:
     return mean / sd
 
 
+def _from_bootstrap(boot: np.ndarray, mean: float, effect: float, n: int, confidence: float) -> PairedResult:
+    """PairedResult from a bootstrap distribution of the difference: percentile CI and the
+    two-sided p-value (twice the smaller tail at 0, +1 corrected, capped at 1)."""
+    lo, hi = _percentiles(boot, confidence)
+    tail = min(int(np.sum(boot <= 0.0)), int(np.sum(boot >= 0.0)))
+    return PairedResult(mean, lo, hi, min(1.0, 2.0 * (tail + 1) / (boot.size + 1)), effect, n)
+
+
 def paired_bootstrap(a, b, n_resamples: int = 10_000, seed: int = 0,
                      confidence: float = 0.95) -> PairedResult:
     """Paired bootstrap of mean(a - b) over items scored by both.
@@ -170,10 +178,7 @@ def paired_bootstrap(a, b, n_resamples: int = 10_000, seed: int = 0,
         p = 1.0 if mean == 0.0 else min(1.0, 2.0 / (n_resamples + 1))
         return PairedResult(mean, mean, mean, p, effect, n)
     boot = bootstrap_means(diffs, n_resamples, seed)
-    lo, hi = _percentiles(boot, confidence)
-    tail = min(int(np.sum(boot <= 0.0)), int(np.sum(boot >= 0.0)))
-    p = min(1.0, 2.0 * (tail + 1) / (n_resamples + 1))
-    return PairedResult(mean, lo, hi, p, effect, n)
+    return _from_bootstrap(boot, mean, effect, n, confidence)
 
 
 def seed_item_bootstrap(a, b, n_resamples: int = 10_000, seed: int = 0,
@@ -229,7 +234,4 @@ def seed_item_bootstrap(a, b, n_resamples: int = 10_000, seed: int = 0,
             pick = rng.integers(0, x.shape[0], size=(stop - start, x.shape[0]))
             side.append(np.take_along_axis(per_seed, pick, axis=1).mean(axis=1))
         boot[start:stop] = side[0] - side[1]
-    lo, hi = _percentiles(boot, confidence)
-    tail = min(int(np.sum(boot <= 0.0)), int(np.sum(boot >= 0.0)))
-    p = min(1.0, 2.0 * (tail + 1) / (n_resamples + 1))
-    return PairedResult(mean, lo, hi, p, effect, n)
+    return _from_bootstrap(boot, mean, effect, n, confidence)

@@ -19,13 +19,13 @@ import pandas as pd
 GroupBy = Union[None, str, Callable[[str, str], str]]
 REFERENCE_FAMILIES = ("pcm", "mulaw")  # uncompressed-ish anchors, listed first, never "best"
 # "-<rate>" at the end or before lowercase tier suffixes ("-long", "-seed1", "-xlong")
-TRAILING_RATE = re.compile(r"-\d+(?:\.\d+)?(?:k|kbps|bps)?((?:-[a-z][a-z0-9]*)*)$")
+TRAILING_RATE = re.compile(r"-(?P<rate>\d+(?:\.\d+)?)(?:k|kbps|bps)?(?P<tier>(?:-[a-z][a-z0-9]*)*)$")
 
 
 def default_group(codec: str, family: str) -> str:
     """Family, or for family "trained" the codec name minus its "-<bitrate>" (tier suffix kept)."""
     if family == "trained":
-        stripped = TRAILING_RATE.sub(r"\1", codec)
+        stripped = TRAILING_RATE.sub(r"\g<tier>", codec)
         return stripped or codec
     return family
 

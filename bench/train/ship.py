@@ -8,7 +8,6 @@ read it from the file, so the three can only disagree if a file is edited by han
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -151,7 +150,7 @@ def curve_summary(names: list[str], folder: str | Path | None = None) -> str:
     groups: dict[tuple[float, str, int], list[str]] = {}
     for c in cards:   # rung models only: "<family>-<rung>[-long|-xlong]" (not seeds, not ablation cells)
         m = TRAILING_RATE.search(c["name"])
-        if m and m.group(1) in ("", "-long", "-xlong"):
+        if m and m["tier"] in ("", "-long", "-xlong"):
             groups.setdefault((c["rung_bps"], _tier(c["name"]), int(c["steps"])), []).append(c["name"])
     for (rung, tier, steps), members in sorted(groups.items()):
         if len(members) < 2:
@@ -168,15 +167,15 @@ def curve_summary(names: list[str], folder: str | Path | None = None) -> str:
     return "\n".join(lines + _seed_lines(names, curves)) + "\n"
 
 
-def seed_sets(names: list[str]) -> dict[tuple[str, int], dict[str, list[str]]]:
+def seed_sets(names: list[str]) -> dict[tuple[str, float], dict[str, list[str]]]:
     """(training-length tier, rung bit/s) -> {family: its models in seed order}, for the seed
     replicate sets among `names` ("fsq-800-xlong", "fsq-800-xlong-seed1", ...)."""
     from bench.reports.seeds import SEED_SUFFIX, replicate_sets
-    by_key: dict[tuple[str, int], list[str]] = {}
+    by_key: dict[tuple[str, float], list[str]] = {}
     for n in names:
         base = (m["base"] if (m := SEED_SUFFIX.match(n)) else n)
-        rate = re.match(r"-(\d+)", hit.group(0)) if (hit := TRAILING_RATE.search(base)) else None
-        by_key.setdefault((_tier(base), int(rate.group(1)) if rate else 0), []).append(n)
+        rate = float(hit["rate"]) if (hit := TRAILING_RATE.search(base)) else 0.0
+        by_key.setdefault((_tier(base), rate), []).append(n)
     out = {key: replicate_sets(members) for key, members in sorted(by_key.items())}
     return {key: sets for key, sets in out.items() if sets}
 
@@ -193,7 +192,7 @@ def _seed_lines(names: list[str], curves: dict[str, dict[int, float]]) -> list[s
             continue
         final = {g: [curves[c][max(curves[c])] for c in codecs] for g, codecs in sets.items()}
         steps = max(curves[next(iter(sets.values()))[0]])
-        lines += ["", f"## Seed replicates, {rung} bit/s, {steps} steps", "",
+        lines += ["", f"## Seed replicates, {rung:g} bit/s, {steps} steps", "",
                   "Final validation mel of each seed (seed 0 first), their mean and standard deviation; "
                   "a ranking of quantizers is only as stable as the gaps between means are large against "
                   "the sd.", "",
