@@ -1,6 +1,7 @@
 """Command-line interface: `python run_bench.py <command> ...`.
 
-Commands: list, run, report, compare, train, perf, robustness, regress.
+Commands: list, run, report, compare, stability, train, perf, robustness, regress,
+listen.
 Each command is a small function; heavy imports happen inside them so that
 `--help` and `list` stay fast.
 """

@@ -65,3 +65,24 @@ def test_suite_seed_reference_writes_the_seed_replicate_report(tmp_path):
     assert len(null) == 2 and set(null["n"]) == {3}
     assert "[seeds.md](seeds.md)" in (out / "report.md").read_text()
     assert (out / "plots" / "seeds_speech-16k.png").stat().st_size > 0 and "plots/seeds_speech-16k.png" in seeds
+
+
+def test_stability_compares_seed_suites_of_two_training_lengths(tmp_path, capsys):
+    """Shipped seed twins at 500 and 2000 steps on real audio: `stability` writes the verdict per length,
+    the orders, the change between lengths and a plot; a suite without seed_reference is refused."""
+    for name, tier in (("short", ""), ("long", "-long")):
+        _run_suite(tmp_path, name, f"codecs: [fsq-800{tier}, fsq-800{tier}-seed1, q2d2-hex-800{tier}, "
+                   f"q2d2-hex-800{tier}-seed1]\nmax_items: 3\nseed_reference: fsq{tier}\n")
+    args = ["stability", "--suite", str(tmp_path / "short.yaml"), "--label", "500 steps",
+            "--suite", str(tmp_path / "long.yaml"), "--label", "2000 steps", "--name", "stab", "--out", str(tmp_path)]
+    assert main(args) == 0
+    md = (tmp_path / "stab" / "stability.md").read_text()
+    assert "speech-16k: verdict against fsq at each length (500 steps → 2000 steps)" in md
+    assert "| q2d2-hex | " in md and "change from 500 steps to 2000 steps" in md
+    changes = pd.read_csv(tmp_path / "stab" / "stability-change.csv")
+    assert list(changes["family"]) == ["fsq", "q2d2-hex"] and set(changes["n"]) == {3}
+    assert (tmp_path / "stab" / "plots" / "stability_speech-16k.png").stat().st_size > 0
+    (tmp_path / "plain.yaml").write_text("name: plain\ncodecs: [fsq-800]\ndatasets: [speech-16k]\nmetrics: [stoi]\n")
+    assert main(args[:1] + ["--suite", str(tmp_path / "plain.yaml"), "--label", "x"] + args[5:]) == 2
+    assert "has no seed_reference" in capsys.readouterr().err
+    assert main(args[:3] + args[5:]) == 2 and "one --label per --suite" in capsys.readouterr().err

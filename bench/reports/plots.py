@@ -280,3 +280,36 @@ def seed_spread(rep: pd.DataFrame, out_dir: str | Path, *, metric_info: Mapping 
                          fontsize=8)
             paths += save_figure(fig, Path(out_dir) / f"seeds_{safe_name(str(ds))}")
     return paths
+
+
+def length_trends(verdicts: pd.DataFrame, out_dir: str | Path, *, metric_info: Mapping | None = None
+                  ) -> list[Path]:
+    """Per dataset (`stability_<dataset>`): each family's seed-averaged mean and its seed-and-item 95% CI
+    at every training length, one panel per metric (`stability.length_stability` verdict rows)."""
+    from bench.reports.stability import scored_metrics
+    info = resolve_metric_info(metric_info)
+    paths: list[Path] = []
+    for ds, block in verdicts.groupby("dataset", sort=True):
+        metrics = scored_metrics(block)
+        if not metrics:
+            continue
+        tiers = list(dict.fromkeys(block["tier"]))
+        families = list(dict.fromkeys(block["family"]))
+        colors, marks = colors_for(families), markers_for(families)
+        offsets = np.linspace(-0.08, 0.08, len(families)) if len(families) > 1 else [0.0]
+        with style():
+            fig, axes = grid_figure(len(metrics), 3)
+            for ax, m in zip(axes, metrics):
+                for fam, off in zip(families, offsets):
+                    rows = block[(block["metric"] == m) & (block["family"] == fam)].set_index("tier").reindex(tiers)
+                    x = np.arange(len(tiers)) + off
+                    mean, lo, hi = (rows[c].to_numpy(dtype=float) for c in ("mean", "lo", "hi"))
+                    ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], fmt=marks[fam] + "-", color=colors[fam],
+                                label=fam, markersize=4, capsize=2, elinewidth=0.8)
+                ax.set_xticks(range(len(tiers)), tiers, fontsize=7)
+                ax.set_xlim(-0.4, len(tiers) - 0.6)
+                ax.set_ylabel(_axis_label(info, m))
+            legend(fig, axes[0])
+            fig.suptitle(f"{ds}: quality vs training length (mean, 95% CI over seeds and items)", fontsize=8)
+            paths += save_figure(fig, Path(out_dir) / f"stability_{safe_name(str(ds))}")
+    return paths

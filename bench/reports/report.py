@@ -19,6 +19,7 @@ from bench.reports import plots
 from bench.reports.ablation import ablation_markdown, grid_ablation
 from bench.reports.compare import compare_markdown, matched_bitrate
 from bench.reports.seeds import seed_null_tests, seed_replicates, seeds_markdown
+from bench.reports.stability import Tier, length_stability, stability_markdown
 from bench.reports.summary import summary_table
 from bench.reports.tables import to_csv, to_latex, to_markdown
 from bench.results import STATUSES, read_results
@@ -239,3 +240,47 @@ def seeds_report(df: pd.DataFrame, out_dir: Path, reference: str, *, seed: int =
     to_csv(null, null_csv)
     return {"seeds.md": md, "seeds.csv": csv, "seeds-null.csv": null_csv,
             **{p.relative_to(out_dir).as_posix(): p for p in figures}}
+
+
+def stability_report(tiers: Sequence[tuple[str, Path, str]], out_dir: Path, *, command: str = "",
+                     seed: int = 0, metric_info: Mapping | None = None) -> dict[str, Path]:
+    """stability.md, stability.csv (verdicts per length), stability-change.csv and
+    plots/stability_<dataset>.png|pdf: seed suites of one rung at several training lengths
+    (`stability.length_stability`).
+
+    Args:
+        tiers: (label, results.csv, seed reference group) per training length, shortest first.
+        out_dir: report folder.
+        command: the command line that regenerates the report (quoted in stability.md).
+        seed: bootstrap seed.
+
+    Raises:
+        ValueError: see `stability.length_stability`.
+    """
+    from bench.weights import sha256_file
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    frames = [Tier(label, read_results(path), ref) for label, path, ref in tiers]
+    verdicts, changes = length_stability(frames, metric_info, seed)
+    figures = plots.length_trends(verdicts, out_dir / "plots", metric_info=metric_info)
+    inputs = "".join(f"- {label}: `{_display_path(path)}` (sha256 `{sha256_file(path)[:16]}`), "
+                     f"reference `{ref}`\n" for label, path, ref in tiers)
+    links = "".join(f"![quality vs training length]({p.relative_to(out_dir).as_posix()})\n\n" for p in figures
+                    if p.suffix == ".png")
+    head = ("# Ranking stability across training length\n\n"
+            + (f"Regenerate: `{command}`\n\n" if command else "") + "Inputs:\n\n" + inputs + "\n")
+    md, csv, change_csv = out_dir / "stability.md", out_dir / "stability.csv", out_dir / "stability-change.csv"
+    md.write_text(head + links + stability_markdown(verdicts, changes, metric_info), encoding="utf-8")
+    to_csv(verdicts, csv)
+    to_csv(changes, change_csv)
+    return {"stability.md": md, "stability.csv": csv, "stability-change.csv": change_csv,
+            **{p.relative_to(out_dir).as_posix(): p for p in figures}}
+
+
+def _display_path(path: Path) -> str:
+    """`path` relative to the repository when inside it (reports stay machine-independent)."""
+    from bench.paths import repo_root
+    try:
+        return Path(path).resolve().relative_to(repo_root()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
