@@ -125,3 +125,14 @@ def test_unscored_metric_rows_do_not_blank_the_tables(tiers):
     verdicts, changes = length_stability([with_errors(t) for t in tiers], n_resamples=200)
     md = stability_markdown(verdicts, changes)
     assert "UTMOS" not in md and "left out" not in md and "STOI" in md
+
+
+def test_three_lengths_show_every_verdict_and_test_the_last_step(tiers):
+    """With 500, 2000 and 6000 steps the cells read left to right and the change table covers the last
+    two lengths (has the ranking settled?), not the first and the last."""
+    shortest = Tier("500 steps", _tier("short", {"fsq": 0.0, "q2d2-hex": 0.001, "big": -0.06}, -0.05, 3), "fsq-short")
+    verdicts, changes = length_stability([shortest, *tiers], n_resamples=200)
+    assert set(zip(changes["from_tier"], changes["to_tier"])) == {("2000 steps", "6000 steps")}
+    md = stability_markdown(verdicts, changes)
+    assert "| big | worse → n.s. → better | worse → n.s. → better |" in md
+    assert "(500 steps → 2000 steps → 6000 steps)" in md

@@ -5,9 +5,10 @@ each) gives, per length, a seed-aware verdict of every family against the
 reference family (`seeds.seed_replicates`: better, worse or n.s.). A verdict
 is *stable* when it is the same at every length; a ranking that still moves
 between the last two lengths was not trained long enough to be read as a
-quantizer effect. A second table tests how much each family still improved
-from the first to the last length, resampling items (paired) and both
-lengths' seeds (`statistics.seed_item_bootstrap`).
+quantizer effect. A second table tests how much each family still changed
+between the last two lengths, resampling items (paired) and both lengths'
+seeds (`statistics.seed_item_bootstrap`): a significant change there means
+the models have not converged on that metric.
 
     tiers = [Tier("2000 steps", df_long, "fsq-long"), Tier("6000 steps", df_xlong, "fsq-xlong")]
     verdicts, changes = length_stability(tiers)
@@ -106,14 +107,14 @@ def length_stability(tiers: Sequence[Tier], metric_info: Mapping | None = None, 
         frames.append(rep)
     verdicts = pd.concat(frames, ignore_index=True)[VERDICT_COLUMNS]
     verdicts.attrs["left_out"] = sorted(set().union(*(ms for _, _, ms in per_tier)) - shared_metrics)
-    changes = _changes(tiers[0], tiers[-1], per_tier[0], per_tier[-1], families, datasets, keep,
+    changes = _changes(tiers[-2], tiers[-1], per_tier[-2], per_tier[-1], families, datasets, keep,
                        n_resamples, seed, confidence, alpha)
     return verdicts, changes
 
 
 def _changes(first: Tier, last: Tier, rows_first, rows_last, families, datasets, metrics,
              n_resamples, seed, confidence, alpha) -> pd.DataFrame:
-    """Per family: last length minus first, on the items both scored, seeds and items resampled."""
+    """Per family: `last` minus `first`, on the items both scored, seeds and items resampled."""
     sets_first = {family_of(cs[0]): cs for cs in rows_first[0].values()}
     sets_last = {family_of(cs[0]): cs for cs in rows_last[0].values()}
     records = []
@@ -167,7 +168,7 @@ def _kendall_tau(x: Sequence[str], y: Sequence[str]) -> float:
 def stability_markdown(verdicts: pd.DataFrame, changes: pd.DataFrame, metric_info: Mapping | None = None, *,
                        heading_level: int = 3, alpha: float = 0.05) -> str:
     """Per dataset: verdicts per length with a stability count, rankings with Kendall's tau, and the change
-    from the first to the last length."""
+    between the last two lengths."""
     info = resolve_metric_info(metric_info)
     h = "#" * heading_level
     tiers = list(dict.fromkeys(verdicts["tier"]))
