@@ -125,6 +125,7 @@ def test_unscored_metric_rows_do_not_blank_the_tables(tiers):
     verdicts, changes = length_stability([with_errors(t) for t in tiers], n_resamples=200)
     md = stability_markdown(verdicts, changes)
     assert "UTMOS" not in md and "left out" not in md and "STOI" in md
+    assert "of 6 family × metric changes are significant" in md   # 3 families x (STOI, mel), no UTMOS
 
 
 def test_three_lengths_show_every_verdict_and_test_the_last_step(tiers):
