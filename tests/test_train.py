@@ -59,7 +59,7 @@ def test_shipped_configs_differ_from_base_only_in_name_rung_and_quantizer():
         assert set(changed) <= {"name", "rung_bps", "quantizer"}, f"{path.name} changes {changed}"
 
 
-@pytest.mark.parametrize("tier", ["long", "xlong"])
+@pytest.mark.parametrize("tier", ["long", "xlong", "xxlong"])
 def test_tier_configs_differ_from_their_model_only_in_name_and_steps(tier):
     configs = sorted((repo_root() / "codecs" / "trained" / tier).glob("*.yaml"))
     assert configs
