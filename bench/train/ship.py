@@ -116,10 +116,13 @@ def _val_mel(folder: Path, card: dict) -> dict[int, float]:
             if r["split"] == "val"}
 
 
+LENGTH_TIERS = ("", "long", "xlong", "xxlong")   # training-length suffixes: 500, 2000, 6000, 20000 steps
+
+
 def _tier(name: str) -> str:
     """"long" for "fsq-800-long", "" for "fsq-800": the training-length suffix of a model name."""
     last = name.rsplit("-", 1)[-1]
-    return last if last in ("long", "xlong") else ""
+    return last if last in LENGTH_TIERS else ""
 
 
 def curve_summary(names: list[str], folder: str | Path | None = None) -> str:
@@ -148,9 +151,9 @@ def curve_summary(names: list[str], folder: str | Path | None = None) -> str:
     lines += ["", "| rung bit/s | length | final order (best first, by val mel) | order unchanged since step |",
               "|---:|---|---|---:|"]
     groups: dict[tuple[float, str, int], list[str]] = {}
-    for c in cards:   # rung models only: "<family>-<rung>[-long|-xlong]" (not seeds, not ablation cells)
+    for c in cards:   # rung models only: "<family>-<rung>[-<length tier>]" (not seeds, not ablation cells)
         m = TRAILING_RATE.search(c["name"])
-        if m and m["tier"] in ("", "-long", "-xlong"):
+        if m and m["tier"].removeprefix("-") in LENGTH_TIERS:
             groups.setdefault((c["rung_bps"], _tier(c["name"]), int(c["steps"])), []).append(c["name"])
     for (rung, tier, steps), members in sorted(groups.items()):
         if len(members) < 2:
@@ -219,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
         print("shipped", ship(run))
     if args.catalog:
         print("wrote", write_catalog(args.catalog))
-        for tier in ("", "long", "xlong"):
+        for tier in LENGTH_TIERS:
             names = [n for n in args.catalog if _tier(n) == tier and "seed" not in n]
             if names:
                 out = repo_root() / SHIP_DIR / f"val-curves{'-' + tier if tier else ''}.png"
