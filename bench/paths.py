@@ -18,3 +18,10 @@ def resolve(path: str | Path) -> Path:
     """Absolute path; relative paths are taken from the repository root."""
     p = Path(path).expanduser()
     return p if p.is_absolute() else repo_root() / p
+
+
+def portable(path: str | Path) -> Path:
+    """`path` resolved, and relative to the repository root when it lies inside it: how reports,
+    catalogs and configs name files without naming this machine."""
+    full = Path(path).resolve()
+    return full.relative_to(repo_root()) if full.is_relative_to(repo_root()) else full

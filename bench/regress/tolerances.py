@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench.config import ConfigError, from_dict, load_yaml
-from bench.paths import repo_root
+from bench.paths import portable
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "tolerances.yaml"
 
@@ -82,9 +82,6 @@ def load_tolerances(path: str | Path | None = None) -> RegressConfig:
     """Read a tolerance file (default: `DEFAULT_PATH`); unknown keys are errors."""
     path = Path(path) if path else DEFAULT_PATH
     raw = load_yaml(path)
-    shown = path.resolve()
-    if repo_root() in shown.parents:
-        shown = shown.relative_to(repo_root())
     if isinstance(raw, dict):
-        raw = {**raw, "source_file": str(shown)}
+        raw = {**raw, "source_file": str(portable(path))}
     return from_dict(RegressConfig, raw, str(path))

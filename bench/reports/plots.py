@@ -23,6 +23,7 @@ from bench.reports.formatting import fmt_sig
 from bench.reports.figures import colors_for, grid_figure, legend, markers_for, safe_name, save_figure, style
 from bench.reports.grouping import GroupBy
 from bench.reports.metric_info import in_table_order, info_for, resolve_metric_info
+from bench.reports.stability import scored_metrics
 from bench.reports.summary import SCORED, select_dataset, summary_table, table_metrics
 from bench.results import TOKEN_ITEM
 
@@ -286,7 +287,6 @@ def length_trends(verdicts: pd.DataFrame, out_dir: str | Path, *, metric_info: M
                   ) -> list[Path]:
     """Per dataset (`stability_<dataset>`): each family's seed-averaged mean and its seed-and-item 95% CI
     at every training length, one panel per metric (`stability.length_stability` verdict rows)."""
-    from bench.reports.stability import scored_metrics
     info = resolve_metric_info(metric_info)
     paths: list[Path] = []
     for ds, block in verdicts.groupby("dataset", sort=True):

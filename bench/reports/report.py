@@ -257,13 +257,14 @@ def stability_report(tiers: Sequence[tuple[str, Path, str]], out_dir: Path, *, c
     Raises:
         ValueError: see `stability.length_stability`.
     """
+    from bench.paths import portable
     from bench.weights import sha256_file
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     frames = [Tier(label, read_results(path), ref) for label, path, ref in tiers]
     verdicts, changes = length_stability(frames, metric_info, seed)
     figures = plots.length_trends(verdicts, out_dir / "plots", metric_info=metric_info)
-    inputs = "".join(f"- {label}: `{_display_path(path)}` (sha256 `{sha256_file(path)[:16]}`), "
+    inputs = "".join(f"- {label}: `{portable(path).as_posix()}` (sha256 `{sha256_file(path)[:16]}`), "
                      f"reference `{ref}`\n" for label, path, ref in tiers)
     links = "".join(f"![quality vs training length]({p.relative_to(out_dir).as_posix()})\n\n" for p in figures
                     if p.suffix == ".png")
@@ -275,12 +276,3 @@ def stability_report(tiers: Sequence[tuple[str, Path, str]], out_dir: Path, *, c
     to_csv(changes, change_csv)
     return {"stability.md": md, "stability.csv": csv, "stability-change.csv": change_csv,
             **{p.relative_to(out_dir).as_posix(): p for p in figures}}
-
-
-def _display_path(path: Path) -> str:
-    """`path` relative to the repository when inside it (reports stay machine-independent)."""
-    from bench.paths import repo_root
-    try:
-        return Path(path).resolve().relative_to(repo_root()).as_posix()
-    except ValueError:
-        return Path(path).as_posix()

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from bench.datasets import sha256_file
-from bench.paths import repo_root
+from bench.paths import portable, repo_root
 from bench.reports.grouping import TRAILING_RATE
 
 SHIP_DIR = "codecs/trained"
@@ -48,10 +48,9 @@ def ship(run_dir: str | Path, dest: str | Path | None = None) -> Path:
 
 
 def _portable(path: Path) -> Path:
-    """Paths inside the repository relative to its root (catalogs must not name this machine)."""
-    if path.is_absolute() and path.is_relative_to(repo_root()):
-        return path.relative_to(repo_root())
-    return path
+    """Absolute paths as `paths.portable` names them; relative ones (already repository-relative in
+    cards) unchanged (catalogs must not name this machine)."""
+    return portable(path) if path.is_absolute() else path
 
 
 def catalog_entry(card: dict, card_path: Path) -> str:
