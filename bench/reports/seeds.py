@@ -184,6 +184,13 @@ def seed_null_tests(df: pd.DataFrame, metric_info: Mapping | None = None, seed: 
     return pd.DataFrame(records, columns=NULL_COLUMNS)
 
 
+def diff_cell(r: pd.Series, decimals: int) -> str:
+    """"diff [diff_lo, diff_hi]", with " n.s." unless the row is significant."""
+    d = decimals
+    return (f"{fmt_fixed(r['diff'], d)} [{fmt_fixed(r['diff_lo'], d)}, {fmt_fixed(r['diff_hi'], d)}]"
+            + ("" if r["significant"] else " n.s."))
+
+
 def _rep_cell(r: pd.Series, decimals: int) -> str:
     if r["n"] == 0:
         return "n/a"
@@ -261,8 +268,7 @@ def _null_table(h: str, ds: str, null: pd.DataFrame, metrics: list[str], info: M
         for m in metrics:
             r = rows_p[rows_p["metric"] == m].iloc[0]
             d = info_for(info, m).decimals
-            cells.append(f"{fmt_fixed(r['diff'], d)} [{fmt_fixed(r['diff_lo'], d)}, {fmt_fixed(r['diff_hi'], d)}]"
-                         + ("" if r["significant"] else " n.s."))
+            cells.append(diff_cell(r, d))
         rows.append(cells)
     count = [f"{info_for(info, m).label}: {int(null.loc[null['metric'] == m, 'significant'].sum())} of "
              f"{int((null['metric'] == m).sum())} seed pairs significant" for m in metrics]

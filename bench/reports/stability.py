@@ -29,7 +29,7 @@ from bench.reports.compare import table_block
 from bench.reports.formatting import fmt_fixed
 from bench.reports.grouping import TRAILING_RATE
 from bench.reports.metric_info import header_label, in_table_order, info_for, resolve_metric_info
-from bench.reports.seeds import _matrix, _replicate_rows, seed_replicates
+from bench.reports.seeds import _matrix, _replicate_rows, diff_cell, seed_replicates
 from bench.statistics import seed_item_bootstrap
 
 VERDICT_COLUMNS = ["dataset", "family", "metric", "tier", "group", "reference", "n_seeds", "n", "mean",
@@ -156,8 +156,8 @@ def _order(block: pd.DataFrame, higher: bool | None) -> list[str]:
 
 def _kendall_tau(x: Sequence[str], y: Sequence[str]) -> float:
     """Kendall's tau-a between two orders of the same names (NaN for fewer than 2)."""
-    common = [n for n in x if n in set(y)]
     pos = {n: i for i, n in enumerate(y)}
+    common = [n for n in x if n in pos]
     pairs = [(i, j) for i in range(len(common)) for j in range(i + 1, len(common))]
     if not pairs:
         return math.nan
@@ -233,9 +233,7 @@ def _change_table(h, ds, changes, metrics, info, alpha) -> list[str]:
                 cells.append("n/a")
                 continue
             r, d = r.iloc[0], info_for(info, m).decimals
-            cells.append(f"{fmt_fixed(r['from_mean'], d)} → {fmt_fixed(r['to_mean'], d)}: "
-                         f"{fmt_fixed(r['diff'], d)} [{fmt_fixed(r['diff_lo'], d)}, {fmt_fixed(r['diff_hi'], d)}]"
-                         + ("" if r["significant"] else " n.s."))
+            cells.append(f"{fmt_fixed(r['from_mean'], d)} → {fmt_fixed(r['to_mean'], d)}: {diff_cell(r, d)}")
         rows.append(cells)
     tested = changes[changes["metric"].isin(metrics) & (changes["n"] > 0)]
     n_sig = int(tested["significant"].sum())
