@@ -69,7 +69,7 @@ def replicate_sets(codecs: Sequence[str]) -> dict[str, list[str]]:
     return out
 
 
-def _replicate_rows(df: pd.DataFrame, metric_info: Mapping | None, metrics: Sequence[str] | None):
+def replicate_rows(df: pd.DataFrame, metric_info: Mapping | None, metrics: Sequence[str] | None):
     """(replicate sets, their per-item rows, the metrics to report: `metrics` or all present)."""
     sets = replicate_sets(sorted(df["codec"].unique()))
     per_item = df[(df["item"] != TOKEN_ITEM) & df["codec"].isin({c for cs in sets.values() for c in cs})]
@@ -77,7 +77,7 @@ def _replicate_rows(df: pd.DataFrame, metric_info: Mapping | None, metrics: Sequ
     return sets, per_item, present if metrics is None else [m for m in metrics if m in present]
 
 
-def _matrix(data: pd.DataFrame, codecs: Sequence[str], metric: str) -> pd.DataFrame:
+def seed_matrix(data: pd.DataFrame, codecs: Sequence[str], metric: str) -> pd.DataFrame:
     """[seeds, items] scores on the items every codec of the set scored (columns: items)."""
     rows = [item_scores(data, c, metric) for c in codecs]
     return pd.DataFrame(rows, index=list(codecs)).dropna(axis=1)
@@ -106,14 +106,14 @@ def seed_replicates(df: pd.DataFrame, reference: str | None = None, metric_info:
     Raises:
         ValueError: `reference` is given but is not a replicate set.
     """
-    sets, per_item, metrics = _replicate_rows(df, metric_info, metrics)
+    sets, per_item, metrics = replicate_rows(df, metric_info, metrics)
     if reference is not None and reference not in sets:
         raise ValueError(f"seed reference {reference!r} is not a replicate set; sets: {sorted(sets)}")
     records = []
     for ds in sorted(per_item["dataset"].unique()):
         data = per_item[per_item["dataset"] == ds]
         for metric in metrics:
-            mats = {g: _matrix(data, cs, metric) for g, cs in sets.items()}
+            mats = {g: seed_matrix(data, cs, metric) for g, cs in sets.items()}
             for group, codecs in sets.items():
                 records.append(_set_record(ds, group, codecs, metric, mats, reference,
                                            n_resamples, seed, confidence, alpha))
@@ -164,13 +164,13 @@ def seed_null_tests(df: pd.DataFrame, metric_info: Mapping | None = None, seed: 
     "significant" measures how often a one-checkpoint-per-quantizer table
     reports noise as an effect.
     """
-    sets, per_item, metrics = _replicate_rows(df, metric_info, metrics)
+    sets, per_item, metrics = replicate_rows(df, metric_info, metrics)
     records = []
     for ds in sorted(per_item["dataset"].unique()):
         data = per_item[per_item["dataset"] == ds]
         for metric in metrics:
             for group, codecs in sets.items():
-                mat = _matrix(data, codecs, metric)
+                mat = seed_matrix(data, codecs, metric)
                 if mat.shape[1] == 0:     # nothing scored by every seed (e.g. missing weights)
                     continue
                 for i, ca in enumerate(codecs):

@@ -29,7 +29,7 @@ from bench.reports.compare import table_block
 from bench.reports.formatting import fmt_fixed
 from bench.reports.grouping import TRAILING_RATE
 from bench.reports.metric_info import header_label, in_table_order, info_for, resolve_metric_info
-from bench.reports.seeds import _matrix, _replicate_rows, diff_cell, seed_replicates
+from bench.reports.seeds import diff_cell, replicate_rows, seed_matrix, seed_replicates
 from bench.statistics import seed_item_bootstrap
 
 VERDICT_COLUMNS = ["dataset", "family", "metric", "tier", "group", "reference", "n_seeds", "n", "mean",
@@ -86,7 +86,7 @@ def length_stability(tiers: Sequence[Tier], metric_info: Mapping | None = None, 
     if len(set(labels)) != len(labels):
         raise ValueError(f"training-length labels must differ, got {labels}")
     info = resolve_metric_info(metric_info)
-    per_tier = [_replicate_rows(t.results, metric_info, metrics) for t in tiers]
+    per_tier = [replicate_rows(t.results, metric_info, metrics) for t in tiers]
     ref_families = {family_of(sets[t.reference][0]) if t.reference in sets else t.reference
                     for t, (sets, _, _) in zip(tiers, per_tier)}
     if len(ref_families) != 1:
@@ -123,8 +123,8 @@ def _changes(first: Tier, last: Tier, rows_first, rows_last, families, datasets,
         data_last = rows_last[1][rows_last[1]["dataset"] == ds]
         for metric in metrics:
             for fam in sorted(families):
-                a = _matrix(data_last, sets_last[fam], metric)
-                b = _matrix(data_first, sets_first[fam], metric)
+                a = seed_matrix(data_last, sets_last[fam], metric)
+                b = seed_matrix(data_first, sets_first[fam], metric)
                 shared = a.columns.intersection(b.columns)
                 rec = dict(dataset=ds, family=fam, metric=metric, from_tier=first.label, to_tier=last.label,
                            from_mean=math.nan, to_mean=math.nan, diff=math.nan, diff_lo=math.nan,
