@@ -12,6 +12,7 @@ from bench.config import ConfigError
 from bench.paths import repo_root
 from bench.train.config import load_raw, load_train_config, merge
 from bench.train.loop import learning_rate, train
+from bench.train.ship import LENGTH_TIERS
 
 BASE = repo_root() / "codecs" / "trained" / "base.yaml"
 
@@ -59,7 +60,7 @@ def test_shipped_configs_differ_from_base_only_in_name_rung_and_quantizer():
         assert set(changed) <= {"name", "rung_bps", "quantizer"}, f"{path.name} changes {changed}"
 
 
-@pytest.mark.parametrize("tier", ["long", "xlong", "xxlong"])
+@pytest.mark.parametrize("tier", LENGTH_TIERS[1:])
 def test_tier_configs_differ_from_their_model_only_in_name_and_steps(tier):
     configs = sorted((repo_root() / "codecs" / "trained" / tier).glob("*.yaml"))
     assert configs
@@ -77,7 +78,7 @@ def test_seed_configs_differ_from_their_model_only_in_name_and_seed():
         merged = load_train_config(path)
         base_name, seed = merged.name.rsplit("-seed", 1)
         tier = base_name.rsplit("-", 1)[-1]
-        folder = tier if tier in ("long", "xlong") else "."
+        folder = tier if tier in LENGTH_TIERS else "."
         model = load_train_config(repo_root() / "codecs" / "trained" / folder / f"{base_name}.yaml")
         assert merged.seed == int(seed) != model.seed == 0, path.name
         same = dataclasses.replace(merged, name=model.name, seed=0, source_file=model.source_file)
