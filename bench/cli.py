@@ -121,10 +121,10 @@ EXTENSIONS = ("bench.reports.cli", "bench.train.cli", "bench.robustness.cli", "b
 def cmd_compare(args: argparse.Namespace) -> int:
     from bench.reports import compare_report
     out_dir, results = _results_of(args)
-    written = compare_report(results, out_dir, args.target_kbps, reference=args.reference)
+    written = compare_report(results, out_dir, args.target_kbps, reference=args.reference, name=args.name)
     for kind, path in sorted(written.items()):
         print(f"{kind:<14} {path}")
-    print((out_dir / "compare.md").read_text())
+    print(written[f"{args.name}.md"].read_text())
     return 0
 
 
@@ -154,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports")
     p.add_argument("--target-kbps", type=float, nargs="+", required=True, help="target bitrates (kbit/s)")
     p.add_argument("--reference", default=None, help="family to test the others against (default: best)")
+    p.add_argument("--name", default="compare",
+                   help="file stem in the suite's report folder: <name>.md and <name>.csv (default: compare)")
     p.set_defaults(func=cmd_compare)
     for name in EXTENSIONS:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from bench.reports import compare_report, write_report
@@ -59,6 +60,18 @@ def test_report_without_provenance(tmp_path):
     written = compare_report(path, path.parent, [0.8], reference="fsq")
     assert set(written) == {"compare.md", "compare.csv"}
     assert "q2d2-rhombic" in written["compare.md"].read_text()
+
+
+def test_compare_under_another_name_keeps_the_suite_compare(tmp_path):
+    path = tmp_path / "r" / "results.csv"
+    write_results(synthetic_rows(n_items=3), path)
+    first = compare_report(path, path.parent, [0.8], reference="fsq")
+    before = first["compare.md"].read_bytes()
+    second = compare_report(path, path.parent, [0.8], reference="q2d2-rhombic", name="compare-rhombic")
+    assert set(second) == {"compare-rhombic.md", "compare-rhombic.csv"}
+    assert first["compare.md"].read_bytes() == before
+    refs = set(pd.read_csv(second["compare-rhombic.csv"])["reference_codec"].dropna())
+    assert refs and all("rhombic" in r for r in refs), refs
 
 
 @pytest.mark.slow

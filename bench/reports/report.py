@@ -175,8 +175,8 @@ def write_report(results_csv: Path, out_dir: Path, *, extra: Mapping[str, Any] |
 
 def compare_report(results_csv: Path, out_dir: Path, targets_kbps: Sequence[float], *,
                    reference: str | None = None, seed: int = 0, metric_info: Mapping | None = None,
-                   group_by=None, max_ratio: float = 2.0) -> dict[str, Path]:
-    """compare.md and compare.csv: the matched-bitrate comparison at `targets_kbps`.
+                   group_by=None, max_ratio: float = 2.0, name: str = "compare") -> dict[str, Path]:
+    """<name>.md and <name>.csv: the matched-bitrate comparison at `targets_kbps`.
 
     Args:
         results_csv: tidy results.
@@ -185,21 +185,22 @@ def compare_report(results_csv: Path, out_dir: Path, targets_kbps: Sequence[floa
         reference: group to test against (default: best pick per metric).
         seed: bootstrap seed.
         metric_info, group_by, max_ratio: see `compare.matched_bitrate`.
+        name: file stem, so a second reference ("compare-hex") sits beside the
+            suite's own compare.md instead of replacing it.
 
     Returns:
-        {"compare.md": path, "compare.csv": path}.
+        {"<name>.md": path, "<name>.csv": path}.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     df = read_results(results_csv)
     cmp = matched_bitrate(df, list(targets_kbps), metric_info, seed, reference=reference,
                           group_by=group_by, max_ratio=max_ratio)
-    md = out_dir / "compare.md"
+    md, csv = out_dir / f"{name}.md", out_dir / f"{name}.csv"
     title = "# Matched-bitrate comparison\n\n"
     md.write_text(title + compare_markdown(cmp, metric_info), encoding="utf-8")
-    csv = out_dir / "compare.csv"
     to_csv(cmp, csv)
-    return {"compare.md": md, "compare.csv": csv}
+    return {md.name: md, csv.name: csv}
 
 
 def ablation_report(df: pd.DataFrame, out_dir: Path, quantizers: Mapping[str, Mapping], *,
