@@ -59,7 +59,6 @@ def test_codec_yaml_errors_name_file(tmp_path):
         load_codec_specs(tmp_path / "codecs")
 
 
-
 def _committed_suites():
     from bench.paths import repo_root
     return sorted((repo_root() / "suites").glob("*.yaml"))

@@ -115,7 +115,8 @@ def _val_mel(folder: Path, card: dict) -> dict[int, float]:
             if r["split"] == "val"}
 
 
-LENGTH_TIERS = ("", "long", "xlong", "xxlong", "xxxlong")   # training-length suffixes: 500, 2000, 6000, 20000, 40000 steps
+# training-length suffixes: 500, 2000, 6000, 20000 and 40000 steps
+LENGTH_TIERS = ("", "long", "xlong", "xxlong", "xxxlong")
 
 
 def _tier(name: str) -> str:
