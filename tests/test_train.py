@@ -184,7 +184,7 @@ def test_curve_summary_reports_flattening_and_since_when_the_ranking_holds(tmp_p
             {"name": name, "steps": 400, "rung_bps": float(name.split("-")[1]),
              "loss_curve_csv": f"{name}-loss.csv"}))
     text = curve_summary(list(curves), folder=tmp_path)
-    assert "| a-800-long | 400 | 0.6000 | 0.5000 | 0.4000 | -20.0% |" in text
+    assert "| a-800-long | 400 | 0.6000 | 0.5000 | 0.4000 | -20.0% | -20.0% |" in text
     assert "| 800 | 400 steps | a-800-long < b-800-long | 200 |" in text   # seeds are not rung models
     # seed replicates: a wins with seed 0, b with seed 1, a by the mean (0.435 vs 0.445)
     assert "| a-long | 2 | 0.4000 / 0.4700 | 0.4350 | 0.0495 |" in text
@@ -192,3 +192,12 @@ def test_curve_summary_reports_flattening_and_since_when_the_ranking_holds(tmp_p
     assert "| mean over seeds | a-long < b-long |" in text
     # the same family at another rung is its own (single-set) table, not a clash
     assert "## Seed replicates, 800 bit/s, 400 steps" in text and "2000 bit/s" not in text
+
+
+def test_fitted_change_is_a_least_squares_line_through_the_last_quarter():
+    from bench.train.ship import _fitted_change
+    # last quarter of 800 steps: 600, 700, 800 -> 0.50, 0.40, 0.45; the endpoints alone say -10%.
+    # Line: slope (0.45 - 0.50) / 200, through the mean (700, 0.45); at 600 it is 0.475,
+    # and over 200 steps it falls by 0.05: -0.05 / 0.475.
+    curve = {0: 2.0, 200: 1.0, 400: 0.7, 600: 0.50, 700: 0.40, 800: 0.45}
+    assert _fitted_change(curve, 800) == pytest.approx(-0.05 / 0.475)
