@@ -23,5 +23,18 @@ def pick_device(preference: str | None = None) -> torch.device:
 def describe_device(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda:{torch.cuda.get_device_name(device)}"
+    return f"cpu:{_cpu_model()} x{os.cpu_count()}"
+
+
+def _cpu_model() -> str:
+    """The processor's marketing name where Linux gives one (training wall times depend on
+    it), else what `platform` knows."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
     import platform
-    return f"cpu:{platform.processor() or platform.machine()} x{os.cpu_count()}"
+    return platform.processor() or platform.machine()
