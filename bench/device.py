@@ -9,6 +9,8 @@ import os
 
 import torch
 
+from bench.provenance import cpu_model
+
 
 def pick_device(preference: str | None = None) -> torch.device:
     """Return the torch device to run codecs on."""
@@ -23,18 +25,4 @@ def pick_device(preference: str | None = None) -> torch.device:
 def describe_device(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda:{torch.cuda.get_device_name(device)}"
-    return f"cpu:{_cpu_model()} x{os.cpu_count()}"
-
-
-def _cpu_model() -> str:
-    """The processor's marketing name where Linux gives one (training wall times depend on
-    it), else what `platform` knows."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-    return platform.processor() or platform.machine()
+    return f"cpu:{cpu_model()} x{os.cpu_count()}"

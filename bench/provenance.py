@@ -45,6 +45,19 @@ def manifest_hash() -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
 
 
+def cpu_model() -> str:
+    """The processor's marketing name where Linux gives one (training wall times and
+    timings depend on it), else what `platform` knows."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine() -> dict[str, Any]:
     import os
     try:
@@ -52,7 +65,7 @@ def machine() -> dict[str, Any]:
     except (ValueError, OSError):
         mem = float("nan")
     return {"platform": platform.platform(), "python": platform.python_version(),
-            "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+            "processor": cpu_model(), "cpus": os.cpu_count(),
             "memory_gib": round(mem, 1)}
 
 
